@@ -1,0 +1,3 @@
+from lab.cli.app import main
+
+main()

