@@ -3,7 +3,8 @@
 Environment variables (all optional):
 - ``LAB_PROJECT``: the Compose project name (default ``incident-lab``); lets two labs coexist.
 - ``LAB_HOME``: the repository checkout holding ``services/``, ``compose/`` and friends.
-- ``LAB_STATE_DIR``: where the lab keeps its state (default ``$XDG_STATE_HOME/incident-lab``).
+- ``LAB_STATE_DIR``: where the lab keeps its state (default ``$XDG_STATE_HOME/incident-lab``);
+  each project has its own folder inside, so two labs never share a lock or a fault ledger.
 - ``LAB_CACHE_DIR``: build caches such as the wheelhouse (default ``$XDG_CACHE_HOME/incident-lab``).
 - ``LAB_<NAME>_PORT``: the host port (on 127.0.0.1) for each published endpoint.
 """
@@ -63,7 +64,7 @@ class Settings:
         return cls(
             project=project,
             root=_repo_root(),
-            state_dir=Path(os.environ.get("LAB_STATE_DIR", xdg_state / "incident-lab")),
+            state_dir=Path(os.environ.get("LAB_STATE_DIR", xdg_state / "incident-lab")) / project,
             cache_dir=Path(os.environ.get("LAB_CACHE_DIR", xdg_cache / "incident-lab")),
             ports={name: _port(name, port) for name, port in DEFAULT_PORTS.items()},
         )

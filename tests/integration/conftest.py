@@ -1,7 +1,8 @@
 """The real fleet, brought up once per test run under its own project name and ports.
 
 Tests never touch a lab the user may have running: they use the project ``incident-lab-test``
-and ports 18xxx on 127.0.0.1. At the end the fleet is taken down with its volumes.
+and the usual ports shifted by 10000 (gateway on 127.0.0.1:18080). At the end the fleet is taken
+down with its volumes.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ from collections.abc import Iterator
 
 import pytest
 
-TEST_ENV = {
-    "LAB_PROJECT": "incident-lab-test",
-    "LAB_GATEWAY_PORT": "18080",
-    "LAB_PROMETHEUS_PORT": "19090",
-    "LAB_ALERTMANAGER_PORT": "19093",
-    "LAB_GRAFANA_PORT": "13000",
-    "LAB_LOCUST_PORT": "18089",
+from lab.settings import DEFAULT_PORTS
+
+# Two test runs on one machine (say, two checkouts) keep apart by setting both of these.
+_PROJECT = os.environ.get("LAB_TEST_PROJECT", "incident-lab-test")
+_SHIFT = int(os.environ.get("LAB_TEST_PORT_SHIFT", "10000"))
+TEST_ENV = {"LAB_PROJECT": _PROJECT} | {
+    f"LAB_{name.upper()}_PORT": str(port + _SHIFT) for name, port in DEFAULT_PORTS.items()
 }
 os.environ.update(TEST_ENV)
 
