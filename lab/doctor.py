@@ -153,12 +153,17 @@ def _ports(settings: Settings, lab_running: bool) -> list[Check]:
     return checks
 
 
+def capability_checks(settings: Settings) -> list[Check]:
+    """The host features faults rely on (cgroup controllers, kernel network features)."""
+    return _cgroups() + _kernel(settings)
+
+
 def run_checks(settings: Settings, *, lab_running: bool) -> list[Check]:
     checks = [_engine(), _compose(), _memory()]
-    engine_ok = checks[0].ok is True
-    checks += _cgroups()
-    if engine_ok:
-        checks += _kernel(settings)
+    if checks[0].ok is True:
+        checks += capability_checks(settings)
+    else:
+        checks += _cgroups()
     checks += _ports(settings, lab_running)
     return checks
 

@@ -8,8 +8,9 @@ import sys
 import typer
 
 from lab import __version__
-from lab.cli import context, doctor, fleet, images
+from lab.cli import context, doctor, fault, fleet, images
 from lab.errors import LabError
+from lab.faults import revert_stale
 
 app = typer.Typer(
     help="Incident Lab: practise production incident response on a real microservice fleet.",
@@ -31,11 +32,20 @@ def root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
     context.debug = debug or os.environ.get("LAB_DEBUG") == "1"
+    # Every lab start reverts faults past their deadline or left without a keeper.
+    revert_stale_faults()
+
+
+def revert_stale_faults() -> None:
+    settings = context.settings()
+    for record in revert_stale(settings):
+        context.err_console.print(f"reverted stale fault {record.id} ({record.fault} on {record.service})")
 
 
 fleet.register(app)
 doctor.register(app)
 app.add_typer(images.app, name="images")
+app.add_typer(fault.app, name="fault")
 
 
 def main() -> None:
