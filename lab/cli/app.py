@@ -8,7 +8,7 @@ import sys
 import typer
 
 from lab import __version__
-from lab.cli import context, doctor, fault, fleet, images
+from lab.cli import context, doctor, fault, fleet, images, scenario
 from lab.errors import LabError
 from lab.faults import revert_stale
 
@@ -46,6 +46,7 @@ fleet.register(app)
 doctor.register(app)
 app.add_typer(images.app, name="images")
 app.add_typer(fault.app, name="fault")
+app.add_typer(scenario.app, name="scenario")
 
 
 def main() -> None:
