@@ -8,9 +8,10 @@ import sys
 import typer
 
 from lab import __version__
-from lab.cli import context, doctor, fault, fleet, images, scenario
+from lab.cli import context, doctor, fault, fleet, images, run, scenario
 from lab.errors import LabError
 from lab.faults import revert_stale
+from lab.runs.engine import reconcile
 
 app = typer.Typer(
     help="Incident Lab: practise production incident response on a real microservice fleet.",
@@ -38,11 +39,14 @@ def root(
 
 def revert_stale_faults() -> None:
     settings = context.settings()
+    for crashed in reconcile(settings):
+        context.err_console.print(f"run {crashed.id} ({crashed.scenario}) had crashed: its faults are reverted")
     for record in revert_stale(settings):
         context.err_console.print(f"reverted stale fault {record.id} ({record.fault} on {record.service})")
 
 
 fleet.register(app)
+run.register(app)
 doctor.register(app)
 app.add_typer(images.app, name="images")
 app.add_typer(fault.app, name="fault")

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
-SLO_FILE = Path("slo") / "slos.yaml"
+from lab.slo import load_slos, slo_path
 
 
-def known_slos(root: Path) -> list[str] | None:
-    """SLO names from the lab's SLO file, or None where the lab declares none yet."""
-    path = root / SLO_FILE
-    if not path.is_file():
-        return None
-    data = yaml.safe_load(path.read_text()) or {}
-    return [str(slo["name"]) for slo in data.get("slos", [])]
+def known_slos(root: Path) -> list[str]:
+    """SLO names from the lab's SLO file (prometheus/slos.yaml)."""
+    return [slo.name for slo in load_slos(slo_path(root)).slos]
