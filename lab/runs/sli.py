@@ -15,9 +15,6 @@ from lab.settings import Settings
 from lab.slo import SloFile, load_slos, slo_path
 from lab.slo.rules import error_ratio_name
 
-#: Services whose scrapes carry the SLIs: monitoring gaps may not touch them.
-SLI_SOURCES = ("gateway", "worker", "prometheus")
-
 
 @dataclass(frozen=True)
 class SloReading:

@@ -14,6 +14,10 @@ from lab.faults.engine import parse_params
 from lab.scenarios.model import Scenario
 
 
+#: Scrapes the grader's SLIs come from (see lab.runs.sli): out of bounds for monitoring gaps.
+GRADER_SOURCES = ("gateway", "worker", "prometheus")
+
+
 class ScenarioError(LabError):
     """A scenario file is malformed; the message names file, field and problem."""
 
@@ -73,6 +77,12 @@ def check_references(path: Path, scenario: Scenario, services: list[str], slos: 
             raise fail(f"{where}.fault", str(exc)) from None
         if fault.target not in services:
             raise fail(f"{where}.target", f"unknown service {fault.target!r}; services: {', '.join(services)}")
+        # The grader reads the SLIs through Prometheus' scrapes of these: no step may impair them.
+        if fault.target == "prometheus" or (kind == "monitoring_gap" and fault.target in GRADER_SOURCES):
+            raise fail(
+                f"{where}.target",
+                f"{fault.target} carries the grader's SLIs; monitoring gaps and faults may not target it",
+            )
     for field, names in (("answer.component", [scenario.answer.component]),):
         for name in names:
             if name not in services:

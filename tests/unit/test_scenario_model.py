@@ -140,3 +140,11 @@ def test_references_are_checked_against_the_lab(tmp_path: Path, changes: dict[st
     with pytest.raises(ScenarioError) as info:
         check_references(path, load(path), SERVICES, SLOS)
     assert needle in str(info.value)
+
+
+def test_no_step_may_blind_the_grader(tmp_path: Path) -> None:
+    data = good()
+    data["timeline"].append({"id": "gap", "at": 0, "monitoring_gap": {"fault": "stop", "target": "gateway"}})
+    path = write(tmp_path, data)
+    with pytest.raises(ScenarioError, match=r"timeline\.3\.monitoring_gap\.target: gateway carries the grader"):
+        check_references(path, load(path), [*SERVICES, "prometheus"], SLOS)
