@@ -13,7 +13,6 @@ from lab.faults import get_fault
 from lab.faults.engine import parse_params
 from lab.scenarios.model import Scenario
 
-
 #: Scrapes the grader's SLIs come from (see lab.runs.sli): out of bounds for monitoring gaps.
 GRADER_SOURCES = ("gateway", "worker", "prometheus")
 
