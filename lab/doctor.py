@@ -7,6 +7,7 @@ network (the same way faults will act), not guessed from version numbers.
 from __future__ import annotations
 
 import errno
+import json
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,8 +101,36 @@ def _kernel(settings: Settings, names: list[str] | None = None) -> list[Check]:
 
 
 def kernel_feature(settings: Settings, name: str) -> bool:
-    """Whether one kernel probe (a key of KERNEL_PROBES) passes here, e.g. before choosing netem."""
-    return _kernel(settings, [name])[0].ok is True
+    """Whether one kernel probe (a key of KERNEL_PROBES) passes here, e.g. before choosing netem.
+
+    Remembered per engine and kernel in the state folder, so a fault does not pay for a probe
+    container each time; `lab doctor` and `lab fault list` probe afresh and refresh it.
+    """
+    cache = settings.state_dir / "kernel-probes.json"
+    try:
+        info = engine().info()
+        key = f"{info.get('ID')}/{info.get('KernelVersion')}"
+        known: dict[str, dict[str, bool]] = json.loads(cache.read_text()) if cache.exists() else {}
+    except (LabError, OSError, ValueError):
+        key, known = "", {}
+    if name in known.get(key, {}):
+        return known[key][name]
+    check = _kernel(settings, [name])[0]
+    if key and check.ok is not None:
+        _remember(cache, key, {name: check.ok})
+    return check.ok is True
+
+
+def _remember(cache: Path, key: str, results: dict[str, bool]) -> None:
+    try:
+        known = json.loads(cache.read_text()) if cache.exists() else {}
+        known = {key: {**known.get(key, {}), **results}}  # other engines' or kernels' results are stale
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        tmp.write_text(json.dumps(known))
+        tmp.replace(cache)
+    except (OSError, ValueError):
+        pass  # a cache we cannot write only costs a probe next time
 
 
 def _cgroups() -> list[Check]:
@@ -155,7 +184,14 @@ def _ports(settings: Settings, lab_running: bool) -> list[Check]:
 
 def capability_checks(settings: Settings) -> list[Check]:
     """The host features faults rely on (cgroup controllers, kernel network features)."""
-    return _cgroups() + _kernel(settings)
+    kernel = _kernel(settings)
+    try:
+        info = engine().info()
+        probed = {c.name.removeprefix("kernel: "): c.ok for c in kernel if c.ok is not None}
+        _remember(settings.state_dir / "kernel-probes.json", f"{info.get('ID')}/{info.get('KernelVersion')}", probed)
+    except (LabError, OSError):
+        pass  # the checks stand without the cache
+    return _cgroups() + kernel
 
 
 def run_checks(settings: Settings, *, lab_running: bool) -> list[Check]:

@@ -5,20 +5,26 @@ from __future__ import annotations
 
 import itertools
 import random
+import signal
 import statistics
+import subprocess
+import sys
 import time
+from typing import Any
 
 import pytest
 import requests
 
+from lab.docker import engine
 from lab.faults import inject, plan, revert
 from lab.faults.base import FaultContext
 from lab.faults.docker_ops import in_netns
+from lab.faults.ledger import Ledger
 from lab.faults.targets import resolve_target
 from lab.images import image_specs
 from lab.platforms import Platform
 from lab.settings import Settings
-from lab.testing import exec_in
+from lab.testing import exec_in, wait_for
 
 from .cases import FaultCase, checkout_status, fleet_healthy, run_case
 
@@ -139,3 +145,51 @@ def test_revert_removes_only_its_own_chain(fleet: Platform, settings: Settings) 
     finally:
         revert(settings, loss.id, by="test")
     assert "LAB-" not in lab_chains(settings, "payments")
+
+
+def _lab(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "lab", *args], capture_output=True, text=True, timeout=120)
+
+
+def _helpers(fault_id: str) -> list[Any]:
+    return engine().containers.list(all=True, filters={"label": f"io.incident-lab.fault={fault_id}"})
+
+
+def test_sigkill_of_lab_still_removes_the_latency_proxy_by_the_deadline(fleet: Platform, settings: Settings) -> None:
+    argv = ["fault", "inject", "latency", "-t", "orders", "-p", "peer=payments", "-p", "ms=200", "-d", "8s", "--wait"]
+    proc = subprocess.Popen([sys.executable, "-m", "lab", *argv], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    record = wait_for(
+        lambda: next((r for r in Ledger(settings.state_dir).open_records() if r.status == "active"), None),
+        timeout=30,
+        what="the latency fault to be active",
+    )
+    assert _helpers(record.id) and "REDIRECT" in lab_chains(settings, "orders")
+    started = time.monotonic()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    wait_for(lambda: not Ledger(settings.state_dir).read(record.id).open, timeout=8 + 5, what="revert by deadline")
+    assert time.monotonic() - started <= 8 + 5
+    assert not _helpers(record.id) and "LAB-" not in lab_chains(settings, "orders")
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["partition", "-t", "orders", "-p", "peer=nonesuch"], "unknown service 'nonesuch'"),
+        (["partition", "-t", "orders", "-p", "peer=orders"], "is the target itself"),
+        (["bandwidth", "-t", "gateway", "-p", "rate=10tbit"], "not a rate"),
+        (["bandwidth", "-t", "gateway", "-p", "rate=1bit"], "out of bounds"),
+        (["packet-loss", "-t", "catalog", "-p", "percent=-3"], "'percent'"),
+        (["latency", "-t", "catalog", "-p", "peer=postgres", "-p", "ms=lots"], "'ms'"),
+        (["dns-failure", "-t", "catalog", "-p", "name=postgres", "-p", "how=maybe"], "'how'"),
+        (["clock-skew", "-t", "catalog", "-p", "offset=+900d"], "out of bounds"),
+    ],
+)
+def test_bad_network_and_time_params_inject_nothing(
+    fleet: Platform, settings: Settings, args: list[str], needle: str
+) -> None:
+    before = len(Ledger(settings.state_dir).records())
+    out = _lab("fault", "inject", *args)
+    assert out.returncode != 0 and needle in out.stderr and "Traceback" not in out.stderr, out.stderr
+    assert len(Ledger(settings.state_dir).records()) == before
+    assert not engine().containers.list(filters={"label": "io.incident-lab.fault"})
