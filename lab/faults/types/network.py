@@ -14,8 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lab.faults.base import Fault
 from lab.faults.network_ops import (
+    DEFAULT_PORT,
     DOCKER_DNS,
     ETH_DEVICES,
+    SERVICE_PORTS,
     add_chain_script,
     dns_name_hex,
     parse_rate,
@@ -195,5 +197,6 @@ class DnsFailure(IptablesFault):
         script = add_chain_script(self.chain, self.rules(), self.hooks)
         if self.params.reset:
             # Pooled connections were resolved long ago: close them so the name matters now.
-            script += f" && ss -K -tn dst {self.state['peer_ip']} >/dev/null"
+            port = SERVICE_PORTS.get(self.params.name, DEFAULT_PORT)
+            script += f" && ss -K -tn dst {self.state['peer_ip']} dport = :{port} >/dev/null"
         run_in_target(self.ctx, self.target, script)
