@@ -114,8 +114,8 @@ def _load_proxy() -> ModuleType:
     return module
 
 
-def test_delay_proxy_delays_requests_by_the_configured_time() -> None:
-    """The real proxy on 127.0.0.1: each request/response round trip takes the delay longer."""
+def _round_trips(delay_s: float, jitter_s: float, n: int) -> list[float]:
+    """Round trips through the real proxy on 127.0.0.1 to an echo server, in seconds."""
     proxy = _load_proxy()
 
     async def scenario() -> list[float]:
@@ -127,11 +127,11 @@ def test_delay_proxy_delays_requests_by_the_configured_time() -> None:
 
         upstream = await asyncio.start_server(echo, "127.0.0.1", 0)
         port = upstream.sockets[0].getsockname()[1]
-        handler = proxy._handler(("127.0.0.1", port), 0.2, 0.0, 0)
+        handler = proxy._handler(("127.0.0.1", port), delay_s, jitter_s, 0)
         front = await asyncio.start_server(handler, "127.0.0.1", 0)
         reader, writer = await asyncio.open_connection("127.0.0.1", front.sockets[0].getsockname()[1])
         rtts = []
-        for i in range(3):
+        for i in range(n):
             started = time.perf_counter()
             writer.write(f"ping {i}\n".encode())
             assert await reader.readline() == f"ping {i}\n".encode()
@@ -141,5 +141,15 @@ def test_delay_proxy_delays_requests_by_the_configured_time() -> None:
         upstream.close()
         return rtts
 
-    rtts = asyncio.run(scenario())
+    return asyncio.run(scenario())
+
+
+def test_delay_proxy_delays_requests_by_the_configured_time() -> None:
+    rtts = _round_trips(0.2, 0.0, 3)
     assert all(0.19 <= rtt < 0.4 for rtt in rtts), rtts
+
+
+def test_delay_proxy_jitter_varies_the_delay_within_its_bounds() -> None:
+    rtts = _round_trips(0.1, 0.08, 8)
+    assert all(0.015 <= rtt < 0.3 for rtt in rtts), rtts
+    assert max(rtts) - min(rtts) > 0.02, rtts  # not one fixed delay

@@ -1,7 +1,7 @@
 """Latency and jitter between the target and one peer.
 
-With netem (where the kernel has it): a prio qdisc on the target's eth devices sends packets
-for the peer through a netem band. Without netem (this kernel): a real delaying TCP proxy
+With netem (where the kernel has it): an htb qdisc on the target's eth devices sends packets
+for the peer through a netem class. Without netem (this kernel): a real delaying TCP proxy
 (assets/delay_proxy.py) in a helper container joined to the target's namespace, and a REDIRECT
 rule there that sends the target's connections to peer_ip:port through the proxy. Either way
 the actual traffic is delayed; nothing is simulated in the service.
@@ -90,16 +90,19 @@ class Latency(Fault):
     # -- netem ------------------------------------------------------------------------------
 
     def netem_script(self) -> str:
+        """An htb root with two classes: :2 (netem) for packets to the peer, :1 for the rest."""
         major = tc_handle(self.ctx.fault_id)
-        band = f"{major}4"
         leaf = f"{(int(major[:-1], 16) % 0xFFFF) + 1:x}:"
         jitter = f" {self.p.jitter_ms}ms" if self.p.jitter_ms else ""
+        classes = " && ".join(
+            f'tc class add dev "$dev" parent {major} classid {major}{n} htb rate 10gbit quantum 60000' for n in (1, 2)
+        )
         return (
             f"for dev in {ETH_DEVICES}; do "
-            f'tc qdisc add dev "$dev" root handle {major} prio bands 4 priomap 1 2 2 2 1 2 0 0 1 1 1 1 1 1 1 1 && '
-            f'tc qdisc add dev "$dev" parent {band} handle {leaf} netem delay {self.p.ms}ms{jitter} && '
+            f'tc qdisc add dev "$dev" root handle {major} htb default 1 && {classes} && '
+            f'tc qdisc add dev "$dev" parent {major}2 handle {leaf} netem delay {self.p.ms}ms{jitter} && '
             f'tc filter add dev "$dev" parent {major} protocol ip prio 1 u32 '
-            f"match ip dst {self.state['peer_ip']}/32 flowid {band} || exit 1; done"
+            f"match ip dst {self.state['peer_ip']}/32 flowid {major}2 || exit 1; done"
         )
 
     # -- proxy ------------------------------------------------------------------------------
