@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -98,6 +99,24 @@ class ComposePlatform:
             args.append("--volumes")
         run(self.compose_argv(*args), env=self.environment(), timeout=300)
         self._sweep(volumes=volumes)
+
+    def recreate(self, service: str, *, env: dict[str, str] | None = None, image: str | None = None) -> None:
+        self.check_service(service)
+        override: dict[str, Any] = {}
+        if env:
+            # Compose interpolates $ in files: escape it so values reach the container as given.
+            override["environment"] = {k: v.replace("$", "$$") for k, v in env.items()}
+        if image:
+            override["image"] = image
+        self.settings.state_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", suffix=".yaml", prefix=f"override-{service}-", dir=self.settings.state_dir
+        ) as f:
+            yaml.safe_dump({"services": {service: override}}, f)
+            f.flush()
+            files = ["-f", str(self.compose_file)] + (["-f", f.name] if override else [])
+            argv = [compose_binary(), *files, "-p", self.settings.project, "up", "-d", "--no-deps", service]
+            run(argv, env=self.environment(), timeout=180)
 
     def _sweep(self, *, volumes: bool) -> None:
         """Remove this project's labelled leftovers Compose no longer knows about."""
