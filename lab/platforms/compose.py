@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import docker.errors
 import yaml
 
 from lab import labels
@@ -134,8 +135,15 @@ class ComposePlatform:
 
     def containers(self) -> list[ContainerState]:
         filters = {"label": [labels.MANAGED_FILTER, f"{PROJECT_LABEL}={self.settings.project}"]}
-        found = engine().containers.list(all=True, filters=filters)
-        return sorted((_state(c.attrs) for c in found), key=lambda c: c.service)
+        states = []
+        # List ids, then inspect each: a container removed in between (Compose recreating it)
+        # is simply not part of the fleet any more.
+        for summary in engine().api.containers(all=True, filters=filters):
+            try:
+                states.append(_state(engine().api.inspect_container(summary["Id"])))
+            except docker.errors.NotFound:
+                continue
+        return sorted(states, key=lambda c: c.service)
 
     def logs(self, service: str, *, follow: bool, tail: int) -> int:
         self.check_service(service)
