@@ -15,6 +15,7 @@ from lab import labels
 from lab.docker import compose_binary, engine, run
 from lab.errors import FleetError, LabError, UnknownService
 from lab.images import build_images, image_specs
+from lab.platforms import capped_volume
 from lab.platforms.base import ContainerState
 from lab.settings import Settings
 
@@ -60,6 +61,7 @@ class ComposePlatform:
         built = build_images(self.settings, status=status)
         if built:
             status(f"built {len(built)} image(s)")
+        status(capped_volume.ensure(self.settings))
         status("starting containers")
         proc = subprocess.Popen(
             self.compose_argv("up", "-d", "--remove-orphans", "--quiet-pull"),
@@ -98,6 +100,8 @@ class ComposePlatform:
             args.append("--volumes")
         run(self.compose_argv(*args), env=self.environment(), timeout=300)
         self._sweep(volumes=volumes)
+        if volumes:
+            capped_volume.release(self.settings)
 
     def _sweep(self, *, volumes: bool) -> None:
         """Remove this project's labelled leftovers Compose no longer knows about."""
