@@ -8,7 +8,6 @@ one without (it would eat the host's PIDs).
 
 from __future__ import annotations
 
-import re
 import shlex
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -20,19 +19,8 @@ from lab.faults import inside
 from lab.faults.base import Fault
 from lab.faults.docker_ops import container
 from lab.faults.registry import register
+from lab.faults.sizes import MIB, parse_size
 from lab.platforms.capped_volume import CAP_LABEL
-
-MIB = 1024**2
-_UNITS = {"": 1, "b": 1, "k": 1024, "m": MIB, "g": 1024**3, "t": 1024**4, "p": 1024**5}
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgtp]?)(?:i?b)?\s*$", re.IGNORECASE)
-
-
-def parse_size(text: str) -> int:
-    """'512M', '1.5GiB', '10TB', '4096' (bytes) -> bytes; binary units."""
-    match = _SIZE.match(text)
-    if not match:
-        raise ValueError(f"not a size: {text!r} (use e.g. 200M, 1G)")
-    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
 
 
 class DiskFillParams(BaseModel):
@@ -46,7 +34,6 @@ class DiskFillParams(BaseModel):
         if value is not None and parse_size(value) <= 0:
             raise ValueError("must be more than 0 bytes")
         return value
-
 
 
 @register
