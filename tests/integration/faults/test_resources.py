@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -11,7 +14,7 @@ from lab.faults import plan
 from lab.faults.ledger import Ledger
 from lab.platforms import Platform
 from lab.settings import Settings
-from lab.testing import container_of, exec_in
+from lab.testing import container_of, exec_in, wait_for
 
 from .cases import FaultCase, run_case
 
@@ -108,3 +111,17 @@ def test_bad_parameters_are_refused_and_inject_nothing(
     with pytest.raises(LabError, match=message):
         plan(settings, name, target, params)
     assert len(Ledger(settings.state_dir).records()) == before
+
+
+def test_sigkill_of_lab_mid_cpu_hog_still_ends_the_hog_by_its_deadline(fleet: Platform, settings: Settings) -> None:
+    def hogs() -> int:
+        return exec_in(settings, "inventory", ["ps", "-eo", "args"]).count("stress-ng")
+
+    argv = [sys.executable, "-m", "lab", "fault", "inject", "cpu-hog", "-t", "inventory", "-d", "6s", "--wait"]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: hogs() > 0, timeout=30, what="the hog to start")
+    started = time.monotonic()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    wait_for(lambda: hogs() == 0, timeout=6 + 5, what="the hog gone by its deadline")
+    assert time.monotonic() - started <= 6 + 5
