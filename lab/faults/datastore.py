@@ -9,6 +9,7 @@ fault's id, so revert finds and removes exactly it.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from lab import labels
@@ -42,7 +43,15 @@ def psql(target: Target, sql: str) -> str:
     """SQL as the superuser over the local socket; rows as text (``-tAX``). Callers pass only
     validated identifiers and numbers into ``sql``."""
     argv = ["psql", "-h", "/var/run/postgresql", "-U", "postgres", "-d", "shop", "-tAX", "-v", "ON_ERROR_STOP=1"]
-    return _exec(target, [*argv, "-c", sql], "psql")
+    for attempt in range(10):
+        try:
+            return _exec(target, [*argv, "-c", sql], "psql")
+        except LabError as exc:
+            # A connection storm (say, a noisy client's retries) can take every slot for a moment.
+            if "too many clients" not in str(exc) or attempt == 9:
+                raise
+            time.sleep(0.2)
+    raise AssertionError("unreachable")
 
 
 def redis_cli(target: Target, *args: str) -> str:

@@ -20,14 +20,16 @@ from lab.faults.registry import register
 from lab.images import image_specs
 
 _HOLD_S = 6 * 3600
-# Opens connections (ten at a time) until Postgres refuses, then keeps retrying: a slot a
-# service frees is taken again at once. Each connection is idle, as a leaked pool's would be.
+# Opens connections (ten at a time) until Postgres refuses, then keeps retrying one at a time:
+# a slot a service frees is taken again at once, while the superuser's reserved slots stay free
+# for revert (each attempt holds a server process for a moment). Connections sit idle, as a
+# leaked pool's would.
 _NOISY_POOL = """import asyncio, os, asyncpg
 async def main():
-    want, held = int(os.environ["WANT"]), []
+    want, held, batch = int(os.environ["WANT"]), [], 10
     while True:
         held = [c for c in held if not c.is_closed()]
-        room = 10 if not want else min(10, want - len(held))
+        room = batch if not want else min(batch, want - len(held))
         if room <= 0:
             await asyncio.sleep(0.5)
             continue
@@ -35,12 +37,17 @@ async def main():
         got = [c for c in await asyncio.gather(*tries, return_exceptions=True) if not isinstance(c, BaseException)]
         held += got
         if len(got) < room:
-            await asyncio.sleep(0.1)
+            batch = 1
+            await asyncio.sleep(0.2)
 asyncio.run(main())
 """
 
 
-_CLIENTS = "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
+# The noisy client's sessions, and every client session but this query's own (a superuser's).
+_HELD = (
+    "SELECT count(*) FILTER (WHERE a.application_name = '{app}'), count(*) FILTER (WHERE NOT r.rolsuper) "
+    "FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid WHERE a.backend_type = 'client backend'"
+)
 _DROPPABLE = (
     "SELECT string_agg(indexname, ', ' ORDER BY indexname) FROM pg_indexes WHERE schemaname = 'public' "
     "AND indexname NOT LIKE '%_pkey' AND indexname NOT LIKE '%_key'"
@@ -114,16 +121,17 @@ class PgConnectionExhaustion(Fault):
             self._wait_until_full(timeout=5)
 
     def _wait_until_full(self, *, timeout: float) -> None:
+        """Until the noisy client holds what it was asked to, or every ordinary slot is taken."""
         assert isinstance(self.params, ConnectionExhaustionParams)
-        deadline, last = time.monotonic() + timeout, -1
+        slots = int(self.state["max_connections"]) - int(self.state["reserved"])
+        app = _app_name(self.ctx.fault_id)
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            held = _sessions(self)
-            clients = datastore.psql(self.target, _CLIENTS)
-            free = int(self.state["max_connections"]) - int(self.state["reserved"]) - int(clients)
-            if (self.params.connections and held >= self.params.connections) or (free <= 0 and held == last):
+            row = datastore.psql(self.target, _HELD.format(app=app))
+            held, clients = (int(v) for v in row.split("|"))
+            if held >= (self.params.connections or slots) or (not self.params.connections and clients >= slots):
                 return
-            last = held
-            time.sleep(0.3)
+            time.sleep(0.2)
 
     def revert(self) -> None:
         _end_sessions(self)
