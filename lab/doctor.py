@@ -16,6 +16,7 @@ from lab.docker import compose_binary, engine, run
 from lab.errors import LabError
 from lab.images.build import image_present
 from lab.images.specs import image_specs
+from lab.platforms import capped_volume
 from lab.settings import HOST, Settings
 
 MIN_ENGINE = (20, 10)
@@ -182,8 +183,22 @@ def _ports(settings: Settings, lab_running: bool) -> list[Check]:
     return checks
 
 
+def _volume_cap(settings: Settings) -> Check:
+    """Is (or will) Postgres's data volume be size-capped? disk-fill needs it."""
+    why = "disk-fill (a filler in a size-capped volume, never the host's disk)"
+    try:
+        volume = engine().volumes.get(capped_volume.volume_name(settings))
+    except Exception:
+        ok, detail = capped_volume.support()
+        return Check("volume: size cap", ok, f"{detail} (made at `lab up`)" if ok else detail, why)
+    cap = (volume.attrs.get("Labels") or {}).get(capped_volume.CAP_LABEL)
+    if cap:
+        return Check("volume: size cap", True, f"{volume.name} capped at {int(cap) // 1024**2} MiB", why)
+    return Check("volume: size cap", False, f"{volume.name} has no cap (recreate: `lab down --volumes`)", why)
+
+
 def capability_checks(settings: Settings) -> list[Check]:
-    """The host features faults rely on (cgroup controllers, kernel network features)."""
+    """The host features faults rely on (cgroup controllers, kernel network features, volume cap)."""
     kernel = _kernel(settings)
     try:
         info = engine().info()
@@ -191,7 +206,7 @@ def capability_checks(settings: Settings) -> list[Check]:
         _remember(settings.state_dir / "kernel-probes.json", f"{info.get('ID')}/{info.get('KernelVersion')}", probed)
     except (LabError, OSError):
         pass  # the checks stand without the cache
-    return _cgroups() + kernel
+    return [*_cgroups(), *kernel, _volume_cap(settings)]
 
 
 def run_checks(settings: Settings, *, lab_running: bool) -> list[Check]:

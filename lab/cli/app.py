@@ -6,6 +6,7 @@ import os
 import sys
 
 import typer
+from rich.markup import escape
 
 from lab import __version__
 from lab.cli import context, doctor, fault, fleet, images, run, scenario
@@ -61,7 +62,7 @@ def main() -> None:
     except LabError as exc:
         if context.debug:
             raise
-        context.err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        context.err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(1)
     except Exception as exc:
         if context.debug:

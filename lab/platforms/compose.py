@@ -17,6 +17,7 @@ from lab import labels
 from lab.docker import compose_binary, engine, run
 from lab.errors import FleetError, LabError, UnknownService
 from lab.images import build_images, image_specs
+from lab.platforms import capped_volume
 from lab.platforms.base import ContainerState
 from lab.settings import Settings
 
@@ -62,6 +63,7 @@ class ComposePlatform:
         built = build_images(self.settings, status=status)
         if built:
             status(f"built {len(built)} image(s)")
+        status(capped_volume.ensure(self.settings))
         status("starting containers")
         proc = subprocess.Popen(
             self.compose_argv("up", "-d", "--remove-orphans", "--quiet-pull"),
@@ -100,6 +102,8 @@ class ComposePlatform:
             args.append("--volumes")
         run(self.compose_argv(*args), env=self.environment(), timeout=300)
         self._sweep(volumes=volumes)
+        if volumes:
+            capped_volume.release(self.settings)
 
     def recreate(self, service: str, *, env: dict[str, str] | None = None, image: str | None = None) -> None:
         self.check_service(service)
