@@ -46,3 +46,7 @@ class Platform(Protocol):
     def logs(self, service: str, *, follow: bool, tail: int) -> int:
         """Stream a service's logs to stdout; return the exit code."""
         ...
+
+    def recreate(self, service: str, *, env: dict[str, str] | None = None, image: str | None = None) -> None:
+        """Recreate one service's container with extra env or another image, or as defined."""
+        ...

@@ -99,6 +99,31 @@ class ComposePlatform:
         run(self.compose_argv(*args), env=self.environment(), timeout=300)
         self._sweep(volumes=volumes)
 
+    def recreate(self, service: str, *, env: dict[str, str] | None = None, image: str | None = None) -> None:
+        """Recreate one service's container, with extra ``env`` or another ``image`` (a fault's
+        override) or, with neither, exactly as the Compose file defines it.
+
+        Compose does it (labels, networks, limits and restart policy stay), with an override
+        file for just that service in the state dir; its dependencies are left alone.
+        """
+        self.check_service(service)
+        override = self.settings.state_dir / "compose" / f"{service}.override.yaml"
+        files = ["-f", str(self.compose_file)]
+        if env or image:
+            spec: dict[str, Any] = {}
+            if image:
+                spec["image"] = image
+            if env:
+                spec["environment"] = dict(env)
+            override.parent.mkdir(parents=True, exist_ok=True)
+            override.write_text(yaml.safe_dump({"services": {service: spec}}))
+            files += ["-f", str(override)]
+        else:
+            override.unlink(missing_ok=True)
+        argv = [compose_binary(), *files, "-p", self.settings.project]
+        argv += ["up", "-d", "--no-deps", "--force-recreate", "--quiet-pull", service]
+        run(argv, env=self.environment(), timeout=180)
+
     def _sweep(self, *, volumes: bool) -> None:
         """Remove this project's labelled leftovers Compose no longer knows about."""
         client = engine()
