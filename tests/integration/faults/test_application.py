@@ -8,12 +8,16 @@ the same measure is back at its baseline.
 from __future__ import annotations
 
 import re
+import signal
+import subprocess
+import sys
 import time
 
 import pytest
 import requests
 
-from lab.faults.admin_api import clear_switch, put_switch
+from lab.faults.admin_api import active_switches, clear_switch, put_switch
+from lab.faults.ledger import Ledger
 from lab.faults.targets import resolve_target
 from lab.images import image_specs
 from lab.platforms import Platform
@@ -141,3 +145,62 @@ def test_bad_config_page_size_makes_catalog_lists_huge(fleet: Platform, settings
         FaultCase(target="catalog", effect=lambda s: page_bytes() > 100 * baseline),
     )
     assert page_bytes() < 2 * baseline
+
+
+def _lab(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "lab", *args], capture_output=True, text=True, timeout=120)
+
+
+def _crash_setting_gone(settings: Settings) -> bool:
+    c = container_of(settings, "payments")
+    return "LOG_LEVEL=TRACE" not in c.attrs["Config"]["Env"] and c.status == "running"
+
+
+def test_sigkill_of_lab_mid_crash_loop_still_redeploys_by_the_deadline(fleet: Platform, settings: Settings) -> None:
+    """The keeper, alone, recreates the service through Compose once `lab` is gone."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lab", "fault", "inject", "crash-loop", "-t", "payments", "-d", "10s", "--wait"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for(lambda: _restarts(settings, "payments") >= 1, timeout=30, what="the crash loop")
+    started = time.monotonic()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert not _crash_setting_gone(settings), "the fault must outlive the killed lab process"
+    wait_for(lambda: _crash_setting_gone(settings), timeout=10 + 5, what="the redeploy by the deadline")
+    assert time.monotonic() - started <= 10 + 5
+    record = Ledger(settings.state_dir).records()[-1]
+    assert record.status == "reverted" and record.reverted_by == "keeper at deadline"
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["error-rate", "-t", "postgres"], "postgres has no such runtime switch"),
+        (["error-rate", "-t", "catalog", "-p", "rate=2"], "param 'rate'"),
+        (["retry-storm", "-t", "catalog"], "catalog has no such runtime switch"),
+        (["bad-config", "-t", "orders"], "orders has no such runtime switch"),
+        (["bad-config", "-t", "catalog", "-p", "value=lots"], "positive integer"),
+        (["app-memory-leak", "-t", "catalog", "-p", "max_mb=10000000"], "param 'max_mb'"),
+        (["bad-deploy", "-t", "orders", "-p", "route=/nowhere"], "not a route of orders"),
+        (["crash-loop", "-t", "redis"], "redis has no such runtime switch"),
+    ],
+)
+def test_bad_input_injects_nothing(fleet: Platform, settings: Settings, args: list[str], needle: str) -> None:
+    before = len(Ledger(settings.state_dir).records())
+    states = {c.service: (c.state, c.restarts, c.image) for c in fleet.containers()}
+    out = _lab("fault", "inject", *args)
+    assert out.returncode != 0
+    assert needle in " ".join(out.stderr.split()), out.stderr
+    assert "Traceback" not in out.stderr
+    assert len(Ledger(settings.state_dir).records()) == before
+    assert {c.service: (c.state, c.restarts, c.image) for c in fleet.containers()} == states
+
+
+def test_a_route_the_service_refuses_leaves_no_switch_on(fleet: Platform, settings: Settings) -> None:
+    out = _lab("fault", "inject", "slow-path", "-t", "catalog", "-p", "route=/nowhere")
+    assert out.returncode != 0
+    assert "unknown route '/nowhere'" in " ".join(out.stderr.split())
+    assert active_switches(resolve_target(settings, "catalog")) == {}
+    assert not Ledger(settings.state_dir).open_records()
