@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import docker.errors
-
+from lab.docker import run
 from lab.errors import LabError
 from lab.faults.base import Target
 from lab.faults.docker_ops import container
@@ -20,7 +19,9 @@ from lab.settings import Settings
 
 ADMIN_URL = "http://127.0.0.1:8000/admin/faults"
 #: How long a switch call may take: a service whose event loop is stalled does not answer.
-CALL_TIMEOUT_S = 5
+CALL_TIMEOUT_S = 3
+#: A stalled process cannot run its SIGTERM handler either: it is killed after this long.
+STALLED_STOP_S = 2
 
 
 class SwitchUnreachable(LabError):
@@ -40,25 +41,23 @@ def require_switches(settings: Settings, fault: str, service: str, among: list[s
 
 
 def _call(target: Target, method: str, path: str = "", body: Any = None) -> tuple[int, Any]:
-    c = container(target)
-    if c is None:
-        raise SwitchUnreachable(f"{target.service}'s container is gone")
-    argv = ["curl", "-sS", "-m", str(CALL_TIMEOUT_S), "-X", method, "-w", "\n%{http_code}", ADMIN_URL + path]
+    # The docker CLI, not the SDK's exec_run: under load the latter now and then returned an
+    # empty output for a call that had run.
+    argv = ["docker", "exec", target.container_id, "curl", "-sS", "-m", str(CALL_TIMEOUT_S), "-X", method]
+    argv += ["-w", "\n%{http_code}", ADMIN_URL + path]
     if body is not None:
         argv += ["-H", "Content-Type: application/json", "--data-binary", json.dumps(body)]
-    try:
-        result = c.exec_run(argv, demux=True)
-    except docker.errors.APIError as exc:  # not running, or paused
-        raise SwitchUnreachable(f"{target.service}: {exc.explanation or exc}") from None
-    out, err = result.output
-    if result.exit_code != 0:
-        detail = (err or b"").decode().strip() or f"curl exited {result.exit_code}"
+    proc = run(argv, timeout=CALL_TIMEOUT_S + 10, check=False)
+    if proc.returncode != 0:  # not running, paused, gone, or curl found no answer
+        detail = proc.stderr.strip() or f"exit {proc.returncode}"
         raise SwitchUnreachable(f"{target.service}'s /admin/faults did not answer: {detail}")
-    text, _, status = (out or b"").decode().rpartition("\n")
+    text, _, status = proc.stdout.rpartition("\n")
+    if not status.isdigit():
+        raise SwitchUnreachable(f"{target.service}'s /admin/faults gave no status: {proc.stdout[-200:]!r}")
     try:
         return int(status), json.loads(text) if text else None
     except ValueError:
-        return int(status) if status.isdigit() else 0, text
+        return int(status), text
 
 
 def active_switches(target: Target) -> dict[str, Any]:
@@ -92,7 +91,7 @@ def clear_switch(target: Target, name: str) -> None:
     except SwitchUnreachable:
         if c.status == "paused":
             raise  # its memory still holds the switch; retried at the next `lab` start
-        c.restart(timeout=10)
+        c.restart(timeout=STALLED_STOP_S)
         return
     if status != 200:
         raise LabError(f"{target.service}: DELETE /admin/faults/{name} answered {status}: {body}")

@@ -16,6 +16,7 @@ import time
 import pytest
 import requests
 
+from lab.faults import inject, plan, revert
 from lab.faults.admin_api import active_switches, clear_switch, put_switch
 from lab.faults.ledger import Ledger
 from lab.faults.targets import resolve_target
@@ -204,3 +205,14 @@ def test_a_route_the_service_refuses_leaves_no_switch_on(fleet: Platform, settin
     assert "unknown route '/nowhere'" in " ".join(out.stderr.split())
     assert active_switches(resolve_target(settings, "catalog")) == {}
     assert not Ledger(settings.state_dir).open_records()
+
+
+def test_a_gateway_stalled_by_bad_config_is_still_reverted_quickly(fleet: Platform, settings: Settings) -> None:
+    """Its event loop is stuck in the regex and cannot answer DELETE: revert restarts it."""
+    record = inject(settings, plan(settings, "bad-config", "gateway", {}), duration=120)
+    # A long query keeps the regex backtracking for far longer than any test.
+    assert _seconds(settings, "/api/products/search?q=wireless+noise+cancelling+headphones", timeout=2) >= 2
+    started = time.monotonic()
+    assert revert(settings, record.id).status == "reverted"
+    assert time.monotonic() - started < 10
+    wait_for(lambda: _seconds(settings, "/api/products/search?q=lamp", timeout=2) < 1, timeout=30, what="search")
