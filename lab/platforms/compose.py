@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -106,22 +105,31 @@ class ComposePlatform:
             capped_volume.release(self.settings)
 
     def recreate(self, service: str, *, env: dict[str, str] | None = None, image: str | None = None) -> None:
+        """Recreate one service's container, with extra ``env`` or another ``image`` (a fault's
+        override) or, with neither, exactly as the Compose file defines it.
+
+        Compose does it (labels, networks, limits and restart policy stay), with an override
+        file for just that service in the state dir; its dependencies are left alone.
+        """
         self.check_service(service)
-        override: dict[str, Any] = {}
-        if env:
-            # Compose interpolates $ in files: escape it so values reach the container as given.
-            override["environment"] = {k: v.replace("$", "$$") for k, v in env.items()}
-        if image:
-            override["image"] = image
-        self.settings.state_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            "w", suffix=".yaml", prefix=f"override-{service}-", dir=self.settings.state_dir
-        ) as f:
-            yaml.safe_dump({"services": {service: override}}, f)
-            f.flush()
-            files = ["-f", str(self.compose_file)] + (["-f", f.name] if override else [])
-            argv = [compose_binary(), *files, "-p", self.settings.project, "up", "-d", "--no-deps", service]
-            run(argv, env=self.environment(), timeout=180)
+        override = self.settings.state_dir / "compose" / f"{service}.override.yaml"
+        files = ["-f", str(self.compose_file)]
+        if env or image:
+            spec: dict[str, Any] = {}
+            if image:
+                spec["image"] = image
+            if env:
+                # Compose interpolates $ in files: escape it so values reach the container as given.
+                spec["environment"] = {k: v.replace("$", "$$") for k, v in env.items()}
+            override.parent.mkdir(parents=True, exist_ok=True)
+            override.write_text(yaml.safe_dump({"services": {service: spec}}))
+            files += ["-f", str(override)]
+        else:
+            override.unlink(missing_ok=True)
+        argv = [compose_binary(), *files, "-p", self.settings.project]
+        # Back to the definition, Compose recreates only what differs (a no-op when nothing does).
+        argv += ["up", "-d", "--no-deps", "--quiet-pull", *(["--force-recreate"] if env or image else []), service]
+        run(argv, env=self.environment(), timeout=180)
 
     def _sweep(self, *, volumes: bool) -> None:
         """Remove this project's labelled leftovers Compose no longer knows about."""
