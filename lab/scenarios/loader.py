@@ -14,7 +14,9 @@ from lab.faults.engine import parse_params
 from lab.scenarios.model import Scenario
 
 #: Scrapes the grader's SLIs come from (see lab.runs.sli): out of bounds for monitoring gaps.
-GRADER_SOURCES = ("gateway", "worker", "prometheus")
+GRADER_SOURCES = ("gateway", "worker", "prometheus", "load")
+#: No step may touch these at all: the grader's Prometheus and the traffic its SLIs measure.
+UNTOUCHABLE = ("prometheus", "load")
 
 
 class ScenarioError(LabError):
@@ -77,7 +79,7 @@ def check_references(path: Path, scenario: Scenario, services: list[str], slos: 
         if fault.target not in services:
             raise fail(f"{where}.target", f"unknown service {fault.target!r}; services: {', '.join(services)}")
         # The grader reads the SLIs through Prometheus' scrapes of these: no step may impair them.
-        if fault.target == "prometheus" or (kind == "monitoring_gap" and fault.target in GRADER_SOURCES):
+        if fault.target in UNTOUCHABLE or (kind == "monitoring_gap" and fault.target in GRADER_SOURCES):
             raise fail(
                 f"{where}.target",
                 f"{fault.target} carries the grader's SLIs; monitoring gaps and faults may not target it",
