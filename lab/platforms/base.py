@@ -48,5 +48,6 @@ class Platform(Protocol):
         ...
 
     def recreate(self, service: str, *, env: dict[str, str] | None = None, image: str | None = None) -> None:
-        """Recreate one service's container with extra env or another image, or as defined."""
+        """Recreate one service's container with extra environment and/or another image; with
+        neither, as the fleet's definition says (a no-op when it already is). Nothing else moves."""
         ...

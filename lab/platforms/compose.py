@@ -9,12 +9,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import docker.errors
 import yaml
 
 from lab import labels
 from lab.docker import compose_binary, engine, run
 from lab.errors import FleetError, LabError, UnknownService
 from lab.images import build_images, image_specs
+from lab.platforms import capped_volume
 from lab.platforms.base import ContainerState
 from lab.settings import Settings
 
@@ -60,6 +62,7 @@ class ComposePlatform:
         built = build_images(self.settings, status=status)
         if built:
             status(f"built {len(built)} image(s)")
+        status(capped_volume.ensure(self.settings))
         status("starting containers")
         proc = subprocess.Popen(
             self.compose_argv("up", "-d", "--remove-orphans", "--quiet-pull"),
@@ -98,6 +101,8 @@ class ComposePlatform:
             args.append("--volumes")
         run(self.compose_argv(*args), env=self.environment(), timeout=300)
         self._sweep(volumes=volumes)
+        if volumes:
+            capped_volume.release(self.settings)
 
     def recreate(self, service: str, *, env: dict[str, str] | None = None, image: str | None = None) -> None:
         """Recreate one service's container, with extra ``env`` or another ``image`` (a fault's
@@ -114,14 +119,16 @@ class ComposePlatform:
             if image:
                 spec["image"] = image
             if env:
-                spec["environment"] = dict(env)
+                # Compose interpolates $ in files: escape it so values reach the container as given.
+                spec["environment"] = {k: v.replace("$", "$$") for k, v in env.items()}
             override.parent.mkdir(parents=True, exist_ok=True)
             override.write_text(yaml.safe_dump({"services": {service: spec}}))
             files += ["-f", str(override)]
         else:
             override.unlink(missing_ok=True)
         argv = [compose_binary(), *files, "-p", self.settings.project]
-        argv += ["up", "-d", "--no-deps", "--force-recreate", "--quiet-pull", service]
+        # Back to the definition, Compose recreates only what differs (a no-op when nothing does).
+        argv += ["up", "-d", "--no-deps", "--quiet-pull", *(["--force-recreate"] if env or image else []), service]
         run(argv, env=self.environment(), timeout=180)
 
     def _sweep(self, *, volumes: bool) -> None:
@@ -140,8 +147,15 @@ class ComposePlatform:
 
     def containers(self) -> list[ContainerState]:
         filters = {"label": [labels.MANAGED_FILTER, f"{PROJECT_LABEL}={self.settings.project}"]}
-        found = engine().containers.list(all=True, filters=filters)
-        return sorted((_state(c.attrs) for c in found), key=lambda c: c.service)
+        states = []
+        # List ids, then inspect each: a container removed in between (Compose recreating it)
+        # is simply not part of the fleet any more.
+        for summary in engine().api.containers(all=True, filters=filters):
+            try:
+                states.append(_state(engine().api.inspect_container(summary["Id"])))
+            except docker.errors.NotFound:
+                continue
+        return sorted(states, key=lambda c: c.service)
 
     def logs(self, service: str, *, follow: bool, tail: int) -> int:
         self.check_service(service)

@@ -118,12 +118,13 @@ def test_recreate_writes_an_override_for_one_service_and_removes_it(
     spec = yaml.safe_load(override.read_text())
     expected = {"image": "incident-lab/payments:x-bad", "environment": {"LOG_LEVEL": "TRACE"}}
     assert spec == {"services": {"payments": expected}}
-    assert calls[-1][-6:] == ["up", "-d", "--no-deps", "--force-recreate", "--quiet-pull", "payments"]
+    assert calls[-1][-6:] == ["up", "-d", "--no-deps", "--quiet-pull", "--force-recreate", "payments"]
     assert str(override) in calls[-1]
 
     platform.recreate("payments")
     assert not override.exists()
     assert str(override) not in calls[-1]
+    assert "--force-recreate" not in calls[-1]  # back to the definition: Compose recreates what differs
     with pytest.raises(LabError, match="unknown service"):
         platform.recreate("mainframe")
 
