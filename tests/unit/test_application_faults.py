@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from lab.errors import LabError
-from lab.faults import get_fault
+from lab.faults import admin_api, get_fault
 from lab.faults.base import FaultContext, Target
 from lab.faults.engine import parse_params
 from lab.faults.types.deploy import RELEASE_PATCH
@@ -127,3 +127,61 @@ def test_recreate_writes_an_override_for_one_service_and_removes_it(
     assert "--force-recreate" not in calls[-1]  # back to the definition: Compose recreates what differs
     with pytest.raises(LabError, match="unknown service"):
         platform.recreate("mainframe")
+
+
+class _FakeContainer:
+    def __init__(self, status: str) -> None:
+        self.status = status
+        self.restarted_with: int | None = None
+
+    def reload(self) -> None:
+        pass
+
+    def restart(self, *, timeout: int) -> None:
+        self.restarted_with = timeout
+
+
+def _admin(monkeypatch: pytest.MonkeyPatch, status: str, answer: subprocess.CompletedProcess[str]) -> _FakeContainer:
+    fake = _FakeContainer(status)
+    calls: list[list[str]] = []
+    monkeypatch.setattr(admin_api, "container", lambda _target: fake)
+    monkeypatch.setattr(admin_api, "run", lambda argv, **_: calls.append(list(argv)) or answer)
+    return fake
+
+
+TARGET = Target("catalog", "cid", "lab-catalog-1")
+
+
+def _answer(code: int, out: str = "", err: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.CompletedProcess([], code, out, err)
+
+
+def test_a_switch_the_service_refuses_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    _admin(monkeypatch, "running", _answer(0, '{"error":"invalid_fault","detail":"unknown route \'/x\'"}\n400'))
+    with pytest.raises(LabError, match=r"^catalog refused the latency switch: unknown route '/x'$"):
+        admin_api.put_switch(TARGET, "latency", {"route": "/x", "ms": 5})
+
+
+def test_clearing_a_switch_of_a_stalled_service_restarts_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = _admin(monkeypatch, "running", _answer(28, err="curl: (28) Operation timed out"))
+    admin_api.clear_switch(TARGET, "config")
+    assert fake.restarted_with == admin_api.STALLED_STOP_S
+
+
+def test_clearing_a_switch_of_a_paused_service_fails_to_be_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = _admin(monkeypatch, "paused", _answer(1, err="container is paused"))
+    with pytest.raises(admin_api.SwitchUnreachable, match="paused"):
+        admin_api.clear_switch(TARGET, "config")
+    assert fake.restarted_with is None
+
+
+@pytest.mark.parametrize("status", ["exited", "created", "dead"])
+def test_a_stopped_service_has_no_switch_left_to_clear(monkeypatch: pytest.MonkeyPatch, status: str) -> None:
+    fake = _admin(monkeypatch, status, _answer(1, err="should not be called"))
+    admin_api.clear_switch(TARGET, "config")
+    assert fake.restarted_with is None
+
+
+def test_a_gone_service_counts_as_cleared(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(admin_api, "container", lambda _target: None)
+    admin_api.clear_switch(TARGET, "config")

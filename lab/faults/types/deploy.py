@@ -93,8 +93,15 @@ class BadDeploy(Fault):
             raise LabError(f"fault bad-deploy: param 'route': {route!r} is not a route of {service}")
         good = image_specs(settings.root)[service]
         patch = RELEASE_PATCH.format(version=f"{good.tag}-2", route=route)
-        digest = hashlib.sha256(patch.encode()).hexdigest()[:6]
-        self.state.update(good=good.ref, bad=f"{good.ref}-bad-{digest}", patch=patch)
+        # Labelled as the lab's, as a fault's artefact, and with an input hash of its own (the
+        # good image's labels are inherited otherwise).
+        dockerfile = (
+            f"FROM {good.ref}\nCOPY sitecustomize.py /app/services/common/sitecustomize.py\n"
+            f"LABEL {labels.MANAGED}=true {labels.IMAGE}={service} {labels.INPUT_HASH}={good.tag}-bad "
+            f"{labels.ROLE}=fault-helper\n"
+        )
+        digest = hashlib.sha256((dockerfile + patch).encode()).hexdigest()[:6]
+        self.state.update(good=good.ref, bad=f"{good.ref}-bad-{digest}", patch=patch, dockerfile=dockerfile)
 
     def describe(self) -> str:
         assert isinstance(self.params, BadDeployParams)
@@ -112,12 +119,8 @@ class BadDeploy(Fault):
         with tempfile.TemporaryDirectory(prefix="lab-bad-deploy-") as tmp:
             context = Path(tmp)
             (context / "sitecustomize.py").write_text(self.state["patch"])
-            (context / "Dockerfile").write_text(
-                f"FROM {self.state['good']}\nCOPY sitecustomize.py /app/services/common/sitecustomize.py\n"
-            )
-            argv = ["docker", "build", "-q", "-t", self.state["bad"], "--label", f"{labels.MANAGED}=true"]
-            argv += ["--label", f"{labels.IMAGE}={self.target.service}", str(context)]
-            run(argv, timeout=300)
+            (context / "Dockerfile").write_text(self.state["dockerfile"])
+            run(["docker", "build", "-q", "-t", self.state["bad"], str(context)], timeout=300)
 
     def revert(self) -> None:
         c = _service_container(self)
