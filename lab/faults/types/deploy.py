@@ -82,7 +82,7 @@ class BadDeploy(Fault):
     name = "bad-deploy"
     family = "application"
     summary = "Deploy a new image version of the service with a bug in a route; revert rolls back."
-    effect = "docker inspect shows a new image (tag ...-bad-...); the route answers 500 with a KeyError in the logs"
+    effect = "docker inspect shows a new image (tag ...-release-..., unlike the fleet's own); the route answers 500 with a KeyError in the logs"
     Params = BadDeployParams
 
     def prepare(self) -> None:
@@ -101,7 +101,7 @@ class BadDeploy(Fault):
             f"{labels.ROLE}=fault-helper\n"
         )
         digest = hashlib.sha256((dockerfile + patch).encode()).hexdigest()[:6]
-        self.state.update(good=good.ref, bad=f"{good.ref}-bad-{digest}", patch=patch, dockerfile=dockerfile)
+        self.state.update(good=good.ref, bad=f"{good.ref}-release-{digest}", patch=patch, dockerfile=dockerfile)
 
     def describe(self) -> str:
         assert isinstance(self.params, BadDeployParams)

@@ -111,7 +111,7 @@ CASES: dict[str, FaultCase] = {
     "bad-deploy": FaultCase(
         target="orders",
         params={"route": "/orders/checkout"},
-        effect=lambda s: "-bad-" in _image_of(s, "orders") and checkout_status(s) == 500,
+        effect=lambda s: "-release-" in _image_of(s, "orders") and checkout_status(s) == 500,
     ),
     "crash-loop": FaultCase(target="payments", effect=_crash_looping),
 }
