@@ -82,7 +82,10 @@ class BadDeploy(Fault):
     name = "bad-deploy"
     family = "application"
     summary = "Deploy a new image version of the service with a bug in a route; revert rolls back."
-    effect = "docker inspect shows a new image (tag ...-release-..., unlike the fleet's own); the route answers 500 with a KeyError in the logs"
+    effect = (
+        "docker inspect shows a new image (a -release- tag, unlike the fleet's own); "
+        "the route answers 500 with a KeyError in the logs"
+    )
     Params = BadDeployParams
 
     def prepare(self) -> None:
