@@ -15,7 +15,7 @@ from lab.errors import LabError
 from lab.faults import active, all_faults, inject, plan, revert, revert_all
 from lab.faults.durations import parse_duration
 from lab.faults.engine import describe_record
-from lab.faults.ledger import Ledger
+from lab.faults.ledger import FaultRecord, Ledger
 
 app = typer.Typer(help="Inject real faults into the fleet; every fault is reverted.", no_args_is_help=True)
 
@@ -64,27 +64,31 @@ def inject_(
     if dry_run:
         console.print(f"would {planned.describe()} for {seconds:.0f}s (dry run: nothing done)")
         return
-    record = inject(settings, planned, seconds)
-    console.print(f"[bold]{record.id}[/]: {planned.describe()}; reverted in {seconds:.0f}s")
-    if wait:
-        _wait_for_revert(record.id, seconds)
-
-
-def _wait_for_revert(fault_id: str, seconds: float) -> None:
-    """A countdown until the keeper reverts the fault; Ctrl-C reverts it now."""
-    settings = context.settings()
-    ledger = Ledger(settings.state_dir)
+    fault_id = planned.ctx.fault_id
     try:
-        with Progress(TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn(), console=console) as bar:
-            task = bar.add_task(f"{fault_id} in force", total=seconds)
-            while (record := ledger.read(fault_id)).open:
-                bar.update(task, completed=min(seconds, seconds - (record.deadline - time.time())))
-                time.sleep(0.25)
+        record = inject(settings, planned, seconds)
+        console.print(f"[bold]{record.id}[/]: {planned.describe()}; reverted in {seconds:.0f}s")
+        if wait:
+            record = _wait_for_revert(fault_id, seconds)
+            console.print(f"{fault_id}: {record.status} ({record.reverted_by})")
     except KeyboardInterrupt:
-        record = revert(settings, fault_id, by="Ctrl-C")
-        context.err_console.print(f"interrupted: fault {fault_id} {record.status}")
+        # Ctrl-C at any moment while this command runs: the fault goes with it.
+        ledger = Ledger(settings.state_dir)
+        if ledger.path(fault_id).exists():
+            status = revert(settings, fault_id, by="Ctrl-C").status
+            context.err_console.print(f"interrupted: fault {fault_id} {status}")
         raise typer.Exit(130) from None
-    console.print(f"{fault_id}: {record.status} ({record.reverted_by})")
+
+
+def _wait_for_revert(fault_id: str, seconds: float) -> FaultRecord:
+    """A countdown until the keeper reverts the fault."""
+    ledger = Ledger(context.settings().state_dir)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn(), console=console) as bar:
+        task = bar.add_task(f"{fault_id} in force", total=seconds)
+        while (record := ledger.read(fault_id)).open:
+            bar.update(task, completed=min(seconds, seconds - (record.deadline - time.time())))
+            time.sleep(0.25)
+    return record
 
 
 @app.command("active")
