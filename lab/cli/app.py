@@ -8,7 +8,7 @@ import sys
 import typer
 
 from lab import __version__
-from lab.cli import context, doctor, fleet, images
+from lab.cli import alerts, context, doctor, fleet, images, load
 from lab.errors import LabError
 
 app = typer.Typer(
@@ -34,8 +34,10 @@ def root(
 
 
 fleet.register(app)
+alerts.register(app)
 doctor.register(app)
 app.add_typer(images.app, name="images")
+app.add_typer(load.app, name="load")
 
 
 def main() -> None:

@@ -95,10 +95,7 @@ def alert_rules(slos: SloFile) -> list[dict[str, Any]]:
             long_s, short_s = slos.scaled(alert.long), slos.scaled(alert.short)
             threshold = f"({alert.burn_rate:g} * {slo.budget:g})"
             sel = f'{{slo="{slo.name}"}}'
-            expr = (
-                f"{error_ratio_name(long_s)}{sel} > {threshold}"
-                f" and {error_ratio_name(short_s)}{sel} > {threshold}"
-            )
+            expr = f"{error_ratio_name(long_s)}{sel} > {threshold} and {error_ratio_name(short_s)}{sel} > {threshold}"
             rules.append(
                 {
                     "alert": ALERT,
