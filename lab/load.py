@@ -87,6 +87,6 @@ def last_target(settings: Settings) -> tuple[int, float]:
 def stop_load(settings: Settings) -> None:
     url = _url(settings, "/stop")
     try:
-        requests.get(url, timeout=10).raise_for_status()
+        requests.post(url, timeout=10).raise_for_status()
     except requests.RequestException as exc:
         raise LoadError(f"Locust at {url} did not stop ({exc.__class__.__name__}): is the lab up?") from exc
