@@ -15,6 +15,7 @@ from lab.grafana import admin_password
 from lab.platforms import Platform
 from lab.prometheus import query
 from lab.settings import Settings
+from lab.slo import load_slos, slo_path
 from lab.testing import wait_for
 
 pytestmark = pytest.mark.docker
@@ -84,3 +85,14 @@ def test_load_runs_from_up_and_changes_live(fleet: Platform, settings: Settings)
         wait_for(lambda: query(settings, gateway)[0].value > 3, timeout=60, what="traffic through the gateway")
     finally:
         _lab("load", "--users", "10", "--spawn-rate", "5")
+
+
+def test_status_shows_every_slo_and_alerts_reads_the_pager(fleet: Platform, settings: Settings) -> None:
+    wait_for(lambda: query(settings, "slo:error_budget_remaining:ratio"), timeout=60, what="SLO recording rules")
+    status = _lab("status")
+    assert status.returncode == 0, status.stderr
+    for slo in load_slos(slo_path(settings.root)).slos:
+        assert slo.name in status.stdout
+    assert "budget" in status.stdout
+    alerts = _lab("alerts", "--all")
+    assert alerts.returncode == 0, alerts.stderr
