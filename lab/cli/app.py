@@ -6,10 +6,13 @@ import os
 import sys
 
 import typer
+from rich.markup import escape
 
 from lab import __version__
-from lab.cli import alerts, context, doctor, fleet, images, load
+from lab.cli import alerts, context, doctor, fault, fleet, images, load, run, scenario
 from lab.errors import LabError
+from lab.faults import revert_stale
+from lab.runs.engine import reconcile
 
 app = typer.Typer(
     help="Incident Lab: practise production incident response on a real microservice fleet.",
@@ -31,12 +34,25 @@ def root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
     context.debug = debug or os.environ.get("LAB_DEBUG") == "1"
+    # Every lab start reverts faults past their deadline or left without a keeper.
+    revert_stale_faults()
+
+
+def revert_stale_faults() -> None:
+    settings = context.settings()
+    for crashed in reconcile(settings):
+        context.err_console.print(f"run {crashed.id} ({crashed.scenario}) had crashed: its faults are reverted")
+    for record in revert_stale(settings):
+        context.err_console.print(f"reverted stale fault {record.id} ({record.fault} on {record.service})")
 
 
 fleet.register(app)
+run.register(app)
 alerts.register(app)
 doctor.register(app)
 app.add_typer(images.app, name="images")
+app.add_typer(fault.app, name="fault")
+app.add_typer(scenario.app, name="scenario")
 app.add_typer(load.app, name="load")
 
 
@@ -48,7 +64,7 @@ def main() -> None:
     except LabError as exc:
         if context.debug:
             raise
-        context.err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        context.err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(1)
     except Exception as exc:
         if context.debug:

@@ -8,6 +8,7 @@ from rich.table import Table
 from lab.cli import context
 from lab.cli.context import console
 from lab.errors import LabError
+from lab.faults import revert_all
 from lab.fleet import fleet_status
 from lab.grafana import USER, admin_password
 from lab.lock import fleet_lock
@@ -55,6 +56,8 @@ def down(
     """Stop the fleet and remove its containers and networks (and volumes with --volumes)."""
     settings = context.settings()
     with fleet_lock(settings.state_dir, "down"), console.status("stopping the lab"):
+        for record in revert_all(settings, by="lab down"):
+            console.print(f"reverted fault {record.id} ({record.fault} on {record.service})")
         context.platform().down(volumes=volumes)
     console.print("the lab is down" + (" and its data deleted" if volumes else ""))
 

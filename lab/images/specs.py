@@ -12,10 +12,16 @@ its own ``requirements.txt`` (base plus a venv of just those: ``load/``, Locust)
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-REPOSITORY = "incident-lab"
+
+def repository() -> str:
+    """The image namespace; LAB_IMAGE_REPOSITORY sets another (a cold benchmark uses its own)."""
+    return os.environ.get("LAB_IMAGE_REPOSITORY", "incident-lab")
+
+
 _SKIP_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
 
 
@@ -30,7 +36,7 @@ class ImageSpec:
 
     @property
     def ref(self) -> str:
-        return f"{REPOSITORY}/{self.name}:{self.tag}"
+        return f"{repository()}/{self.name}:{self.tag}"
 
 
 def _files(path: Path) -> list[Path]:

@@ -48,3 +48,8 @@ class Platform(Protocol):
     def logs(self, service: str, *, follow: bool, tail: int) -> int:
         """Stream a service's logs to stdout; return the exit code."""
         ...
+
+    def recreate(self, service: str, *, env: dict[str, str] | None = None, image: str | None = None) -> None:
+        """Recreate one service's container with extra environment and/or another image; with
+        neither, as the fleet's definition says (a no-op when it already is). Nothing else moves."""
+        ...

@@ -9,12 +9,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import docker.errors
 import yaml
 
 from lab import grafana, labels
 from lab.docker import compose_binary, engine, run
 from lab.errors import FleetError, LabError, UnknownService
 from lab.images import build_images, image_specs
+from lab.platforms import capped_volume
 from lab.platforms.base import ContainerState
 from lab.settings import Settings
 
@@ -72,6 +74,7 @@ class ComposePlatform:
         built = build_images(self.settings, status=status)
         if built:
             status(f"built {len(built)} image(s)")
+        status(capped_volume.ensure(self.settings))
         status("looking for Grafana's image")
         reason = grafana.unavailable_reason(grafana.grafana_image())
         self.profiles = [] if reason else [grafana.PROFILE]
@@ -114,6 +117,35 @@ class ComposePlatform:
             args.append("--volumes")
         run(self.compose_argv(*args), env=self.environment(), timeout=300)
         self._sweep(volumes=volumes)
+        if volumes:
+            capped_volume.release(self.settings)
+
+    def recreate(self, service: str, *, env: dict[str, str] | None = None, image: str | None = None) -> None:
+        """Recreate one service's container, with extra ``env`` or another ``image`` (a fault's
+        override) or, with neither, exactly as the Compose file defines it.
+
+        Compose does it (labels, networks, limits and restart policy stay), with an override
+        file for just that service in the state dir; its dependencies are left alone.
+        """
+        self.check_service(service)
+        override = self.settings.state_dir / "compose" / f"{service}.override.yaml"
+        files = ["-f", str(self.compose_file)]
+        if env or image:
+            spec: dict[str, Any] = {}
+            if image:
+                spec["image"] = image
+            if env:
+                # Compose interpolates $ in files: escape it so values reach the container as given.
+                spec["environment"] = {k: v.replace("$", "$$") for k, v in env.items()}
+            override.parent.mkdir(parents=True, exist_ok=True)
+            override.write_text(yaml.safe_dump({"services": {service: spec}}))
+            files += ["-f", str(override)]
+        else:
+            override.unlink(missing_ok=True)
+        argv = [compose_binary(), *files, "-p", self.settings.project]
+        # Back to the definition, Compose recreates only what differs (a no-op when nothing does).
+        argv += ["up", "-d", "--no-deps", "--quiet-pull", *(["--force-recreate"] if env or image else []), service]
+        run(argv, env=self.environment(), timeout=180)
 
     def _sweep(self, *, volumes: bool) -> None:
         """Remove this project's labelled leftovers Compose no longer knows about."""
@@ -131,8 +163,15 @@ class ComposePlatform:
 
     def containers(self) -> list[ContainerState]:
         filters = {"label": [labels.MANAGED_FILTER, f"{PROJECT_LABEL}={self.settings.project}"]}
-        found = engine().containers.list(all=True, filters=filters)
-        return sorted((_state(c.attrs) for c in found), key=lambda c: c.service)
+        states = []
+        # List ids, then inspect each: a container removed in between (Compose recreating it)
+        # is simply not part of the fleet any more.
+        for summary in engine().api.containers(all=True, filters=filters):
+            try:
+                states.append(_state(engine().api.inspect_container(summary["Id"])))
+            except docker.errors.NotFound:
+                continue
+        return sorted(states, key=lambda c: c.service)
 
     def logs(self, service: str, *, follow: bool, tail: int) -> int:
         self.check_service(service)

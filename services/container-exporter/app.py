@@ -4,7 +4,8 @@ A small stand-in for cAdvisor where its image cannot be pulled: it reads cgroup
 files and the engine's container metadata from read-only mounts (no Docker
 socket, so no write access to the engine), see containerstats.py. Volumes named
 in LAB_VOLUMES (name=capacity_bytes) are measured under the engine's volumes
-directory and exported with the capacity the lab gives them.
+directory: a volume that is its own filesystem (Postgres's size-capped one) by
+the filesystem's figures, any other by its files against the capacity given.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class ContainerCollector(Collector):
         self.cgroup_root = cgroup_root
         self.volumes_dir = volumes_dir
         self.volumes = volumes
-        self._volume_cache: tuple[float, dict[str, int]] = (0.0, {})
+        self._volume_cache: tuple[float, dict[str, tuple[int, int]]] = (0.0, {})
 
     def collect(self) -> Iterator[Metric]:
         labels = ["name", "service"]
@@ -99,15 +100,22 @@ class ContainerCollector(Collector):
         )
         measured_at, sizes = self._volume_cache
         if time.monotonic() - measured_at > VOLUME_CACHE_S:
-            sizes = {
-                name: directory_bytes(self.volumes_dir / f"{self.project}_{name}" / "_data") for name in self.volumes
-            }
+            sizes = {name: self._measure(name, cap) for name, cap in self.volumes.items()}
             self._volume_cache = (time.monotonic(), sizes)
-        for name, cap in self.volumes.items():
-            used.add_metric([name], sizes.get(name, 0))
+        for name, (in_use, cap) in sizes.items():
+            used.add_metric([name], in_use)
             capacity.add_metric([name], cap)
         yield used
         yield capacity
+
+    def _measure(self, name: str, configured: int) -> tuple[int, int]:
+        """(used, capacity): the filesystem's own figures where the volume is one (a size-capped
+        volume), otherwise the files' size against the capacity configured for it."""
+        data = self.volumes_dir / f"{self.project}_{name}" / "_data"
+        if os.path.ismount(data):
+            fs = os.statvfs(data)
+            return (fs.f_blocks - fs.f_bfree) * fs.f_frsize, fs.f_blocks * fs.f_frsize
+        return directory_bytes(data), configured
 
 
 def build_app(settings: Settings) -> web.Application:

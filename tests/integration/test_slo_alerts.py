@@ -56,6 +56,9 @@ def _wait_until_traffic(settings: Settings) -> None:
 
 def test_at_baseline_every_slo_stays_green_and_nothing_pages(fleet: Platform, settings: Settings) -> None:
     _wait_until_traffic(settings)
+    # Earlier tests inject faults: start once their pages have resolved (the fleet has settled).
+    paging = 'ALERTS{alertname="ErrorBudgetBurn",alertstate="firing",severity="page"}'
+    wait_for(lambda: not query(settings, paging), timeout=240, interval=5, what="pages of earlier tests to resolve")
     slos = load_slos(slo_path(settings.root))
     start = time.time()
     paging: list[str] = []

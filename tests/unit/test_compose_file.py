@@ -77,6 +77,8 @@ def test_every_container_has_limits_and_a_healthcheck(config: dict[str, Any]) ->
     for name, svc in config["services"].items():
         assert svc.get("mem_limit"), f"{name} has no memory limit"
         assert svc.get("cpus"), f"{name} has no CPU limit"
+        # pid-exhaustion acts within this limit; without it, it would use up the host's PIDs.
+        assert svc.get("pids_limit"), f"{name} has no PID limit"
         assert svc.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
 
 

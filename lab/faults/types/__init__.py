@@ -1,0 +1,1 @@
+"""One module per fault family; each registers its fault types with ``@register``."""
