@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from lab.cli import context
 from lab.cli.context import console
@@ -94,7 +94,8 @@ def status() -> None:
 
 
 def _slo_table(states: list[SloState]) -> Table:
-    table = Table("SLO", "objective", "SLI now", "error budget left", "state")
+    # SLO names stay whole on narrow terminals: tests and people grep for them.
+    table = Table(Column("SLO", no_wrap=True), "objective", "SLI now", "error budget left", "state")
     for s in states:
         sli = "-" if s.sli is None else f"{s.sli:.2%}"
         budget = "-" if s.budget_left is None else f"{s.budget_left:.0%}"
