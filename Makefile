@@ -12,7 +12,7 @@ test: setup lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: setup
-	$(VENV)/bin/ruff check lab services tests bench
+	$(VENV)/bin/ruff check lab services tests bench load
 	$(VENV)/bin/mypy
 
 down: setup

@@ -24,6 +24,7 @@ for _name, _port in {
     "ALERTMANAGER": 29093,
     "GRAFANA": 23000,
     "LOCUST": 28089,
+    "PAGER": 29095,
 }.items():
     os.environ.setdefault(f"LAB_{_name}_PORT", str(_port))
 

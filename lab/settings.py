@@ -24,6 +24,7 @@ DEFAULT_PORTS: dict[str, int] = {
     "alertmanager": 9093,
     "grafana": 3000,
     "locust": 8089,
+    "pager": 9095,
 }
 
 HOST = "127.0.0.1"

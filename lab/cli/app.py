@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from lab import __version__
-from lab.cli import context, doctor, fault, fleet, images, run, scenario
+from lab.cli import alerts, context, doctor, fault, fleet, images, load, run, scenario
 from lab.errors import LabError
 from lab.faults import revert_stale
 from lab.runs.engine import reconcile
@@ -48,10 +48,12 @@ def revert_stale_faults() -> None:
 
 fleet.register(app)
 run.register(app)
+alerts.register(app)
 doctor.register(app)
 app.add_typer(images.app, name="images")
 app.add_typer(fault.app, name="fault")
 app.add_typer(scenario.app, name="scenario")
+app.add_typer(load.app, name="load")
 
 
 def main() -> None:

@@ -8,7 +8,8 @@ from lab.platforms import Platform, get_platform
 from lab.settings import Settings
 
 console = Console()
-err_console = Console(stderr=True)
+# soft_wrap: an error stays on one line, however narrow the terminal.
+err_console = Console(stderr=True, soft_wrap=True)
 
 #: Set by the root callback (`--debug` or LAB_DEBUG=1): show tracebacks instead of one line.
 debug = False

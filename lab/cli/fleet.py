@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from lab.cli import context
 from lab.cli.context import console
+from lab.errors import LabError
 from lab.faults import revert_all
 from lab.fleet import fleet_status
+from lab.grafana import USER, admin_password
 from lab.lock import fleet_lock
 from lab.platforms import ContainerState
+from lab.slo import load_slos, slo_path
+from lab.slo.state import SloState, slo_states
 
 _URLS = {
     "gateway": "the shop's API (all user traffic enters here)",
-    "prometheus": "metrics and PromQL",
+    "prometheus": "metrics, PromQL, SLO rules and alerts",
+    "alertmanager": "alert routing and silences",
+    "pager": "the on-call pager (`lab alerts` reads it)",
+    "locust": "the steady user traffic (`lab load` changes it)",
 }
 
 
@@ -36,6 +43,11 @@ def up(
     console.print(f"[green]the lab is up[/]: {len(states)} containers healthy")
     for name, what in _URLS.items():
         console.print(f"  {settings.url(name):28} {what}")
+    if "grafana" in platform.services():
+        password = admin_password(settings)
+        console.print(f"  {settings.url('grafana'):28} dashboards (user {USER}, password {password})")
+    for notice in platform.notices:
+        console.print(f"[yellow]{notice}[/]", highlight=False, soft_wrap=True)
 
 
 def down(
@@ -72,6 +84,25 @@ def status() -> None:
     console.print(table)
     if problem:
         console.print(f"[yellow]traffic figures unavailable[/]: {problem}")
+        return
+    try:
+        slos = slo_states(settings, load_slos(slo_path(settings.root)))
+    except LabError as exc:
+        console.print(f"[yellow]SLO state unavailable[/]: {exc}")
+        return
+    console.print(_slo_table(slos))
+
+
+def _slo_table(states: list[SloState]) -> Table:
+    # SLO names stay whole on narrow terminals: tests and people grep for them.
+    table = Table(Column("SLO", no_wrap=True), "objective", "SLI now", "error budget left", "state")
+    for s in states:
+        sli = "-" if s.sli is None else f"{s.sli:.2%}"
+        budget = "-" if s.budget_left is None else f"{s.budget_left:.0%}"
+        budget_colour = "red" if s.budget_left is not None and s.budget_left <= 0 else "green"
+        state = "[green]ok[/]" if s.ok else f"[red]burning ({s.burning})[/]"
+        table.add_row(s.name, f"{s.objective:.1%}", f"{sli} ({s.window})", f"[{budget_colour}]{budget}[/]", state)
+    return table
 
 
 def logs(

@@ -13,7 +13,7 @@ from lab import labels
 from lab.docker import engine
 from lab.images.base import build_base
 from lab.images.log import BuildLog
-from lab.images.specs import ImageSpec, image_specs
+from lab.images.specs import ImageSpec, image_specs, venv_image_names
 from lab.images.wheelhouse import ensure_wheelhouse
 from lab.settings import Settings
 
@@ -83,7 +83,11 @@ def _build(spec: ImageSpec, specs: dict[str, ImageSpec], settings: Settings, log
     if spec.name == "base":
         build_base(spec, root, log)
     elif spec.name == "python":
-        _build_python(spec, specs["base"], settings, log)
+        requirements = root / "services" / "requirements.txt"
+        _build_venv_image(spec, specs["base"], settings, log, root / "images" / "python", requirements)
+    elif spec.name in venv_image_names(root):
+        source = root / spec.name
+        _build_venv_image(spec, specs["base"], settings, log, source, source / "requirements.txt")
     else:
         parent = specs[spec.parent or "base"]
         argv = ["docker", "build", "-q", "-f", str(root / "services" / spec.name / "Dockerfile")]
@@ -91,12 +95,14 @@ def _build(spec: ImageSpec, specs: dict[str, ImageSpec], settings: Settings, log
         log.run([*argv, *_label_args(spec), str(root)], timeout=900)
 
 
-def _build_python(spec: ImageSpec, base: ImageSpec, settings: Settings, log: BuildLog) -> None:
-    requirements = settings.root / "services" / "requirements.txt"
+def _build_venv_image(
+    spec: ImageSpec, base: ImageSpec, settings: Settings, log: BuildLog, source: Path, requirements: Path
+) -> None:
+    """Base plus a venv: the context is ``source``'s files, the requirements and their wheelhouse."""
     wheels = ensure_wheelhouse(requirements, settings.cache_dir, log)
-    with tempfile.TemporaryDirectory(prefix="lab-python-") as tmp:
-        context = Path(tmp)
-        shutil.copy(settings.root / "images" / "python" / "Dockerfile", context / "Dockerfile")
+    with tempfile.TemporaryDirectory(prefix=f"lab-{spec.name}-") as tmp:
+        context = Path(tmp) / "context"
+        shutil.copytree(source, context, ignore=shutil.ignore_patterns("__pycache__"))
         shutil.copy(requirements, context / "requirements.txt")
         shutil.copytree(wheels, context / "wheelhouse")
         argv = ["docker", "build", "-q", "--build-arg", f"BASE_IMAGE={base.ref}", "-t", spec.ref]

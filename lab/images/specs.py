@@ -4,8 +4,9 @@ An image's tag is a hash of everything that goes into it (its recipe files and i
 so unchanged inputs rebuild nothing and a changed input rebuilds exactly what depends on it.
 
 The set of images is derived from the tree, not kept by hand: ``base`` (Debian with every
-package the fleet needs), ``python`` (base plus a venv from the wheelhouse), and one image per
-``services/<name>/Dockerfile``.
+package the fleet needs), ``python`` (base plus a venv from the wheelhouse), one image per
+``services/<name>/Dockerfile``, and one per top-level folder holding both a ``Dockerfile`` and
+its own ``requirements.txt`` (base plus a venv of just those: ``load/``, Locust).
 """
 
 from __future__ import annotations
@@ -59,6 +60,15 @@ def service_names(root: Path) -> list[str]:
     return sorted(p.parent.name for p in (root / "services").glob("*/Dockerfile"))
 
 
+def venv_image_names(root: Path) -> list[str]:
+    """Top-level folders that are the base plus their own venv (a Dockerfile and requirements.txt)."""
+    return sorted(
+        p.parent.name
+        for p in root.glob("*/requirements.txt")
+        if (p.parent / "Dockerfile").is_file() and p.parent.name not in ("services", "images")
+    )
+
+
 def _parent_of(dockerfile: Path) -> str:
     # A service image names its parent by the build argument it takes.
     return "python" if "ARG PYTHON_IMAGE" in dockerfile.read_text() else "base"
@@ -81,4 +91,6 @@ def image_specs(root: Path) -> dict[str, ImageSpec]:
         if parent == "python":
             inputs = (root / "services" / "common", *inputs)
         add(name, parent, inputs)
+    for name in venv_image_names(root):
+        add(name, "base", (root / name,))
     return specs

@@ -26,6 +26,8 @@ class ContainerState:
 
 class Platform(Protocol):
     name: str
+    #: One line each about optional parts `up` left out, and why.
+    notices: list[str]
 
     def services(self) -> list[str]:
         """Every service the fleet defines."""

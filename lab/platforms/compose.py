@@ -12,7 +12,7 @@ from typing import Any
 import docker.errors
 import yaml
 
-from lab import labels
+from lab import grafana, labels
 from lab.docker import compose_binary, engine, run
 from lab.errors import FleetError, LabError, UnknownService
 from lab.images import build_images, image_specs
@@ -30,12 +30,21 @@ class ComposePlatform:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.compose_file = settings.root / "compose" / "lab.yaml"
+        #: Optional parts that run (Compose profiles), decided by `up`.
+        self.profiles: list[str] = []
+        #: One line each about what `up` left out and why (Grafana without its image).
+        self.notices: list[str] = []
 
     # -- what the fleet is -------------------------------------------------------------------
 
     def services(self) -> list[str]:
+        """The services that run: those without a profile, and those of the enabled profiles."""
         config: dict[str, Any] = yaml.safe_load(self.compose_file.read_text())
-        return list(config["services"])
+        return [
+            name
+            for name, svc in config["services"].items()
+            if not svc.get("profiles") or set(svc["profiles"]) & set(self.profiles)
+        ]
 
     def check_service(self, service: str) -> str:
         known = self.services()
@@ -51,6 +60,9 @@ class ComposePlatform:
             env[f"LAB_IMAGE_{spec.name.upper().replace('-', '_')}"] = spec.ref
         for name, port in self.settings.ports.items():
             env[f"LAB_{name.upper()}_PORT"] = str(port)
+        env["LAB_GRAFANA_IMAGE"] = grafana.grafana_image()
+        env["LAB_GRAFANA_PASSWORD"] = grafana.admin_password(self.settings)
+        env["COMPOSE_PROFILES"] = ",".join(self.profiles)
         return env
 
     def compose_argv(self, *args: str) -> list[str]:
@@ -63,6 +75,10 @@ class ComposePlatform:
         if built:
             status(f"built {len(built)} image(s)")
         status(capped_volume.ensure(self.settings))
+        status("looking for Grafana's image")
+        reason = grafana.unavailable_reason(grafana.grafana_image())
+        self.profiles = [] if reason else [grafana.PROFILE]
+        self.notices = [f"Grafana is not available: {reason}; everything else runs without it"] if reason else []
         status("starting containers")
         proc = subprocess.Popen(
             self.compose_argv("up", "-d", "--remove-orphans", "--quiet-pull"),

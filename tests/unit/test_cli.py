@@ -45,6 +45,7 @@ def _lab(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         (["status"], {"LAB_GATEWAY_PORT": "eighty"}, "LAB_GATEWAY_PORT"),
         (["up"], {"LAB_PROJECT": "Bad Name"}, "LAB_PROJECT"),
         (["images", "build", "--only", "nonesuch"], {}, "nonesuch"),
+        (["load", "--users", "-1"], {}, "--users"),
     ],
 )
 def test_bad_input_is_one_clear_line(args: list[str], env: dict[str, str], needle: str) -> None:

@@ -32,8 +32,12 @@ def _rendered() -> dict[str, Any]:
         "ORDERS",
         "WORKER",
         "GATEWAY",
+        "PAGER",
+        "CONTAINER_EXPORTER",
+        "LOAD",
     ):
         env[f"LAB_IMAGE_{name}"] = f"incident-lab/{name.lower()}:test"
+    env["LAB_GRAFANA_PASSWORD"] = "test-password"
     out = subprocess.run(
         [compose_binary(), "-f", str(COMPOSE), "config", "--format", "json"],
         env=env,

@@ -56,3 +56,14 @@ def test_bytecode_caches_do_not_change_tags(tree: Path) -> None:
     cache.mkdir(exist_ok=True)
     (cache / "app.cpython-311.pyc").write_bytes(b"\0junk")
     assert image_specs(tree)["gateway"].tag == before["gateway"].tag
+
+
+def test_a_top_level_folder_with_its_own_requirements_is_a_venv_image(tree: Path) -> None:
+    shutil.copytree(REPO / "load", tree / "load", ignore=shutil.ignore_patterns("__pycache__"))
+    specs = image_specs(tree)
+    assert specs["load"].parent == "base"
+    before = specs["load"].tag
+    with (tree / "load" / "requirements.txt").open("a") as f:
+        f.write("# changed\n")
+    assert image_specs(tree)["load"].tag != before
+    assert image_specs(tree)["gateway"].tag == specs["gateway"].tag
