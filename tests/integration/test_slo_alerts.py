@@ -92,6 +92,13 @@ def test_a_hard_down_checkout_dependency_pages_and_resolves_after_restart(fleet:
             what="the availability page at the pager",
         )
         print(f"detection: page {paged_at - killed_at:.1f}s after docker kill")
+        # The cause shows up too, as a warning, not a page (ServiceDown waits 15 s itself).
+        wait_for(
+            lambda: _received(settings, "warning", "firing", killed_at, alertname="ServiceDown", service="orders"),
+            timeout=60,
+            interval=0.5,
+            what="the ServiceDown warning for orders",
+        )
     finally:
         orders.start()
     restarted_at = time.time()
@@ -101,8 +108,6 @@ def test_a_hard_down_checkout_dependency_pages_and_resolves_after_restart(fleet:
         interval=1,
         what="the availability page to resolve",
     )
-    # The cause shows up as a warning, not a page.
-    assert _received(settings, "warning", "firing", killed_at, alertname="ServiceDown", service="orders")
 
 
 def test_filling_the_postgres_volume_past_the_threshold_warns(fleet: Platform, settings: Settings) -> None:
