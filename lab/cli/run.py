@@ -63,7 +63,13 @@ def run(
             status=lambda m: spinner.update(m),
         )
         spinner.update("on call: waiting for the page")
-        page = engine.wait_for_page(settings, started)
+        try:
+            page = engine.wait_for_page(settings, started)
+        except KeyboardInterrupt:
+            spinner.update("interrupted: aborting the run and reverting its faults")
+            engine.abort(settings)
+            context.err_console.print(f"interrupted: run {started.id} aborted, its faults reverted")
+            raise typer.Exit(130) from None
     title = chosen.title if mode == "solo" else "Assessment incident"
     console.print(Panel(chosen.briefing.strip(), title=f"PAGE: {page}", subtitle=title, border_style="red"))
     console.print(

@@ -20,6 +20,7 @@ from lab import labels
 from lab.docker import engine
 from lab.errors import LabError
 from lab.faults import inject, plan, revert
+from lab.grading.score import SliSample, impact_start, recovered_at
 from lab.platforms.compose import PROJECT_LABEL
 from lab.runs.grade import grade_run
 from lab.runs.sli import SloReader
@@ -104,7 +105,7 @@ def play(run_id: str) -> None:
                 # Recovery must hold for the whole window; give it three windows at most.
                 outcome = "resolved"
                 resolve_by = resolve_by or now + 3 * run.plan["hold"]
-                if _recovery_held(store, run_id, in_play, run.plan["hold"]) or now > resolve_by:
+                if _recovery_held(store, run_id, run.plan["recovery_slos"], run.plan["hold"]) or now > resolve_by:
                     break
             elif status in ("aborting",):
                 outcome = "aborted"
@@ -128,14 +129,11 @@ def play(run_id: str) -> None:
 
 
 def _recovery_held(store: RunStore, run_id: str, slos: list[str], hold: float) -> bool:
-    samples = store.samples(run_id)
-    if not samples:
-        return False
-    start = samples[-1][0] - hold
-    if samples[0][0] > start:
-        return False  # not sampled for a whole hold window yet
-    return all(d[n]["ok"] for t, d in samples if t >= start for n in slos)
-
+    """The grader's own test: after the first breach, every SLO green for a whole hold window."""
+    samples = [SliSample(t, {n: d[n]["ok"] for n in d}) for t, d in store.samples(run_id)]
+    start = impact_start(samples, tuple(slos))
+    after = start if start is not None else (samples[-1].t - hold if samples else 0.0)
+    return recovered_at(samples, tuple(slos), after, hold) is not None
 
 if __name__ == "__main__":
     play(sys.argv[1])

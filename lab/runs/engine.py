@@ -101,6 +101,7 @@ def start_run(
     wait_for(lambda: reader.all_green(scenario.slos), timeout=120, interval=2, what="baseline SLOs to be green")
     plan = resolve_plan(scenario, seed, time_scale) | {
         "slos": list(scenario.slos),
+        "recovery_slos": list(scenario.recovery.slos),
         "hold": float(scenario.recovery.hold),
         "detection": float(scenario.detection),
         "max_duration": float(scenario.recovery.within) + max(s["at"] for s in resolve_plan(scenario, seed, 1)["steps"])

@@ -49,7 +49,7 @@ Cause = Annotated[str, AfterValidator(_cause)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
 class InspiredBy(Strict):
