@@ -10,6 +10,7 @@ run is resolved, aborted or times out, grades it and reverts every fault it inje
 from __future__ import annotations
 
 import contextlib
+import resource
 import signal
 import sys
 import time
@@ -125,6 +126,8 @@ def play(run_id: str) -> None:
         for fault_id in faults.values():
             with contextlib.suppress(LabError):  # its keeper reverts it at the deadline anyway
                 revert(settings, fault_id, by=f"run {run_id} {outcome}")
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        store.add_event(run_id, "runner-cost", cpu_s=usage.ru_utime + usage.ru_stime, wall_s=time.time() - run.started)
         store.update(run_id, status=outcome, ended=time.time(), scorecard=grade_run(settings, store, run_id))
 
 
@@ -134,6 +137,7 @@ def _recovery_held(store: RunStore, run_id: str, slos: list[str], hold: float) -
     start = impact_start(samples, tuple(slos))
     after = start if start is not None else (samples[-1].t - hold if samples else 0.0)
     return recovered_at(samples, tuple(slos), after, hold) is not None
+
 
 if __name__ == "__main__":
     play(sys.argv[1])
