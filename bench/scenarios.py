@@ -42,8 +42,14 @@ def main() -> None:
             r = smoke_one(settings, sid, status=lambda _: None)
             cost = next((d for _, k, d in store.events(r.run_id) if k == "runner-cost"), None) if r.run_id else None
             cpu = round(100 * cost["cpu_s"] / cost["wall_s"], 2) if cost else None
-            results[sid] = {"ok": r.ok, "smoke_s": r.seconds, "detection_s": r.detection_s,
-                            "recovery_s": r.recovery_s, "runner_cpu_percent_of_a_core": cpu, "failure": r.failure}  # fmt: skip
+            results[sid] = {
+                "ok": r.ok,
+                "smoke_s": r.seconds,
+                "detection_s": r.detection_s,
+                "recovery_s": r.recovery_s,
+                "runner_cpu_percent_of_a_core": cpu,
+                "failure": r.failure,
+            }
     finally:
         get_platform(settings).down(volumes=True)
     smoke = [float(v["smoke_s"]) for v in results.values()]  # type: ignore[arg-type]
