@@ -182,7 +182,13 @@ def smoke(
     table = Table("scenario", "result", "detection", "recovery", "score", "time")
     with console.status("smoke") as spinner:
         for sid in wanted:
-            result = smoke_one(settings, sid, seed=seed, status=lambda m: spinner.update(m))
+            try:
+                result = smoke_one(settings, sid, seed=seed, status=lambda m: spinner.update(m))
+            except KeyboardInterrupt:
+                if RunStore(settings.state_dir).current() is not None:
+                    engine.abort(settings)
+                context.err_console.print(f"interrupted during {sid}: its run is aborted, faults reverted")
+                raise typer.Exit(130) from None
             results.append(result)
             mark = "[green]pass[/]" if result.ok else f"[red]fail[/]: {result.failure}"
             table.add_row(

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,14 @@ from lab.settings import Settings
 from lab.testing import wait_for
 
 pytestmark = pytest.mark.docker
+
+
+@pytest.fixture(autouse=True)
+def no_run_left_open(settings: Settings) -> Iterator[None]:
+    """Whatever happens in a test, no incident stays open to disturb the next one."""
+    yield
+    if RunStore(settings.state_dir).current() is not None:
+        _lab("abort")
 
 
 def _lab(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
@@ -99,6 +108,7 @@ def test_ctrl_c_while_waiting_for_the_page_aborts_the_run(fleet: Platform, setti
     assert not active(settings)
 
 
+@pytest.mark.timeout(3600)  # every scenario in turn: about 90 s each
 def test_every_scenario_passes_smoke(fleet: Platform, settings: Settings, tmp_path: Path) -> None:
     junit = tmp_path / "smoke.xml"
     proc = _lab("smoke", "--all", "--junit", str(junit), timeout=3600)
