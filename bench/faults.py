@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
 import pkgutil
 import signal
 import statistics
@@ -23,11 +22,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("LAB_PROJECT", "incident-lab-bench-faults")
-from lab.settings import DEFAULT_PORTS, Settings  # noqa: E402
+from lab.settings import Settings, use_separate_lab  # noqa: E402
 
-for _name, _port in DEFAULT_PORTS.items():
-    os.environ.setdefault(f"LAB_{_name.upper()}_PORT", str(_port + 21000))
+use_separate_lab("incident-lab-bench-faults", port_shift=21000)
 
 from lab.faults import inject, plan, revert  # noqa: E402
 from lab.platforms import get_platform  # noqa: E402

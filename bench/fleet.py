@@ -17,16 +17,9 @@ import sys
 import tempfile
 import time
 
-os.environ.setdefault("LAB_PROJECT", "incident-lab-bench")
-for _name, _port in {
-    "GATEWAY": 28080,
-    "PROMETHEUS": 29090,
-    "ALERTMANAGER": 29093,
-    "GRAFANA": 23000,
-    "LOCUST": 28089,
-    "PAGER": 29095,
-}.items():
-    os.environ.setdefault(f"LAB_{_name}_PORT", str(_port))
+from lab.settings import use_separate_lab
+
+use_separate_lab("incident-lab-bench", port_shift=20000)
 
 from lab.docker import engine  # noqa: E402
 from lab.images import image_specs  # noqa: E402

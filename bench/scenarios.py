@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from lab.settings import DEFAULT_PORTS, Settings
+from lab.settings import Settings, use_separate_lab
 
-os.environ.setdefault("LAB_PROJECT", "incident-lab-bench-scenarios")
-for _name, _port in DEFAULT_PORTS.items():
-    os.environ.setdefault(f"LAB_{_name.upper()}_PORT", str(_port + 22000))
+use_separate_lab("incident-lab-bench-scenarios", port_shift=22000)
 
 from lab.platforms import get_platform  # noqa: E402
 from lab.runs.smoke import smoke_one  # noqa: E402

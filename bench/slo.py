@@ -23,16 +23,9 @@ import statistics
 import time
 from typing import Any
 
-os.environ.setdefault("LAB_PROJECT", "incident-lab-bench")
-for _name, _port in {
-    "GATEWAY": 28080,
-    "PROMETHEUS": 29090,
-    "ALERTMANAGER": 29093,
-    "GRAFANA": 23000,
-    "LOCUST": 28089,
-    "PAGER": 29095,
-}.items():
-    os.environ.setdefault(f"LAB_{_name}_PORT", str(_port))
+from lab.settings import use_separate_lab
+
+use_separate_lab("incident-lab-bench", port_shift=20000)
 
 import requests  # noqa: E402
 from rich.console import Console  # noqa: E402

@@ -30,6 +30,17 @@ DEFAULT_PORTS: dict[str, int] = {
 HOST = "127.0.0.1"
 
 
+def use_separate_lab(project: str, port_shift: int, *, override: bool = False) -> None:
+    """Point this process at a lab of its own: ``project`` and every published port shifted by
+    ``port_shift``. Values already in the environment win unless ``override`` (tests, benches)."""
+    wanted = {"LAB_PROJECT": project} | {
+        f"LAB_{name.upper()}_PORT": str(port + port_shift) for name, port in DEFAULT_PORTS.items()
+    }
+    for key, value in wanted.items():
+        if override or key not in os.environ:
+            os.environ[key] = value
+
+
 def _repo_root() -> Path:
     env = os.environ.get("LAB_HOME")
     root = Path(env) if env else Path(__file__).resolve().parent.parent

@@ -12,15 +12,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from lab.settings import DEFAULT_PORTS
+from lab.settings import use_separate_lab
 
 # Two test runs on one machine (say, two checkouts) keep apart by setting both of these.
 _PROJECT = os.environ.get("LAB_TEST_PROJECT", "incident-lab-test")
 _SHIFT = int(os.environ.get("LAB_TEST_PORT_SHIFT", "10000"))
-TEST_ENV = {"LAB_PROJECT": _PROJECT} | {
-    f"LAB_{name.upper()}_PORT": str(port + _SHIFT) for name, port in DEFAULT_PORTS.items()
-}
-os.environ.update(TEST_ENV)
+use_separate_lab(_PROJECT, _SHIFT, override=True)
 
 from lab.platforms import Platform, get_platform  # noqa: E402
 from lab.settings import Settings  # noqa: E402
